@@ -1,0 +1,112 @@
+"""The one exception tree of gemini-live.
+
+Every error the package raises on purpose derives from :class:`LiveError`::
+
+    LiveError
+    ├── ConfigError            bad settings or impossible endpoint/auth combinations (before any I/O)
+    ├── ProtocolError          a frame we cannot understand or a message we must not send
+    │   └── DecodeError        (gemini_live_tui.protocol.codec.DecodeError) a server frame that
+    │                          is not a Live API message; carries a short excerpt
+    ├── ConnectionLost         the socket went away (close frame or none); ``retryable`` says if a
+    │                          reconnect may help
+    ├── SetupRejected          the server refused the setup (close 1007/1008 during setup, or an
+    │                          HTTP rejection of the upgrade); never retried
+    ├── SessionClosed          an operation on a session that is finally over
+    └── MediaError             a file or frame that cannot be prepared for sending
+
+Foreign exceptions (websockets, OSError, msgspec) are translated where they enter the
+package with ``raise ... from exc``; nothing above ``live/`` sees them.  Messages never
+contain API keys or tokens: they name the thing and the reason only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConnectionLost",
+    "LiveError",
+    "MediaError",
+    "ProtocolError",
+    "SessionClosed",
+    "SetupRejected",
+    "close_hint",
+]
+
+
+class LiveError(Exception):
+    """Base class of every error gemini-live raises on purpose."""
+
+
+class ConfigError(LiveError):
+    """Settings that cannot work, found before any I/O."""
+
+
+class ProtocolError(LiveError):
+    """A message that breaks the Live API wire protocol."""
+
+
+class ConnectionLost(LiveError):
+    """The WebSocket connection ended.
+
+    Args:
+        code: the close code (1006 when the peer vanished without a close frame).
+        reason: the server's close reason, if any.
+        retryable: whether reconnecting may succeed.
+    """
+
+    def __init__(self, code: int, reason: str = "", *, retryable: bool = True) -> None:
+        self.code = code
+        self.reason = reason
+        self.retryable = retryable
+        hint = close_hint(code)
+        text = f"connection closed with code {code}"
+        if reason:
+            text += f": {reason}"
+        if hint:
+            text += f" ({hint})"
+        super().__init__(text)
+
+
+class SetupRejected(LiveError):
+    """The server refused the session at setup; retrying will not help.
+
+    Args:
+        code: the WebSocket close code or HTTP status of the rejection.
+        reason: the server's reason text.
+    """
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+        hint = close_hint(code)
+        text = f"setup rejected with code {code}"
+        if reason:
+            text += f": {reason}"
+        if hint:
+            text += f" ({hint})"
+        super().__init__(text)
+
+
+class SessionClosed(LiveError):
+    """The session is finally closed; nothing more can be sent."""
+
+
+class MediaError(LiveError):
+    """A file or frame that cannot be prepared for sending."""
+
+
+_CLOSE_HINTS = {
+    1007: "check the API key and the setup fields",
+    1008: "check the model name and the API version",
+    1009: "a message was larger than the size limit",
+    1011: "server error; it usually passes, so the session retries",
+    401: "check the API key or token",
+    403: "the key or token is not allowed to use this API",
+    404: "check the endpoint URL and API version",
+    429: "quota exhausted; wait or check your plan",
+}
+
+
+def close_hint(code: int) -> str:
+    """A plain-language hint for a close code or HTTP status, or ``""``."""
+    return _CLOSE_HINTS.get(code, "")
