@@ -12,7 +12,9 @@ Every error the package raises on purpose derives from :class:`LiveError`::
     ├── SetupRejected          the server refused the setup (close 1007/1008 during setup, or an
     │                          HTTP rejection of the upgrade); never retried
     ├── SessionClosed          an operation on a session that is finally over
-    └── MediaError             a file or frame that cannot be prepared for sending
+    ├── MediaError             a file or frame that cannot be prepared for sending
+    └── AudioError             an audio device that is missing, failed or vanished, or audio
+                               processing given impossible input
 
 Foreign exceptions (websockets, OSError, msgspec) are translated where they enter the
 package with ``raise ... from exc``; nothing above ``live/`` sees them.  Messages never
@@ -22,6 +24,7 @@ contain API keys or tokens: they name the thing and the reason only.
 from __future__ import annotations
 
 __all__ = [
+    "AudioError",
     "ConfigError",
     "ConnectionLost",
     "LiveError",
@@ -93,6 +96,10 @@ class SessionClosed(LiveError):
 
 class MediaError(LiveError):
     """A file or frame that cannot be prepared for sending."""
+
+
+class AudioError(LiveError):
+    """An audio device or audio processing problem; the message names the device or stage."""
 
 
 _CLOSE_HINTS = {
