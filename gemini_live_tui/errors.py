@@ -32,6 +32,7 @@ __all__ = [
     "ProtocolError",
     "SessionClosed",
     "SetupRejected",
+    "UpdateError",
     "close_hint",
 ]
 
@@ -96,6 +97,10 @@ class SessionClosed(LiveError):
 
 class MediaError(LiveError):
     """A file or frame that cannot be prepared for sending."""
+
+
+class UpdateError(LiveError):
+    """The package index could not be read or an update could not be applied."""
 
 
 class AudioError(LiveError):
