@@ -1,0 +1,739 @@
+"""The app's engine: owns the live Session and publishes app-level events; no UI here.
+
+One :class:`Engine` per run.  It builds the ``setup`` from :class:`~.config.Settings`,
+starts the embedded local Live server when the backend is ``local``, connects, and pumps the
+session's events to its listeners (the TUI subscribes one that posts Textual messages).  It
+adds a few events of its own (:class:`Notice`, :class:`UserSent`, :class:`FileSent`,
+:class:`FileSkipped`, :class:`StatusChanged`) and keeps a :class:`EngineStatus` snapshot the
+status bar reads.
+
+Extension points for subsystems (audio, screen sharing), each a small local change:
+
+* ``engine.on(events.ModelAudio, hook)`` / ``engine.on(events.Interrupted, hook)``: synchronous
+  hooks run on the event loop for every event of that type, before the listeners.
+* ``engine.set_feature("mic", "on")`` or ``engine.add_feature_provider("mic", fn)``: the
+  mic / speak / screen words in the status snapshot.
+* ``engine.set_level_source(fn)``: ``fn() -> Levels`` is pulled by the meters' UI timer, so
+  no thread ever posts at audio rate.
+* ``engine.add_shutdown_hook(async_fn)``: stop threads before the session closes.
+* ``engine.send_audio`` / ``send_video`` / ``audio_stream_end`` / ``mark_input_end`` for the
+  mic and screen pipelines (call them on the event loop; threads hop with
+  ``loop.call_soon_threadsafe``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import enum
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeAlias, TypeVar
+
+from gemini_live_tui.attachments import PreparedAttachment, parse_line, prepare_attachment
+from gemini_live_tui.config import Settings
+from gemini_live_tui.errors import ConfigError, LiveError, MediaError
+from gemini_live_tui.live import (
+    Auth,
+    Endpoint,
+    ReconnectPolicy,
+    Session,
+    SessionConfig,
+    TransportConfig,
+)
+from gemini_live_tui.protocol import events, types
+
+__all__ = [
+    "AppEvent",
+    "Engine",
+    "EngineStatistics",
+    "EngineStatus",
+    "FileSent",
+    "FileSkipped",
+    "Levels",
+    "Notice",
+    "Phase",
+    "StatusChanged",
+    "UserSent",
+    "build_session_config",
+    "build_setup",
+]
+
+logger = logging.getLogger(__name__)
+
+E = TypeVar("E")
+
+
+class Phase(enum.StrEnum):
+    """Connection phase shown in the status bar."""
+
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Levels:
+    """Mic and speaker levels in [0, 1]; ``None`` means that side is off."""
+
+    mic: float | None = None
+    speaker: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """A snapshot of what the status bar shows.  Times are ``time.monotonic()`` values."""
+
+    phase: Phase
+    backend: str
+    model: str
+    reconnect_attempt: int = 0
+    reconnect_max: int | None = None
+    started_at: float | None = None
+    goaway_deadline: float | None = None
+    tokens: int = 0
+    last_latency: float | None = None
+    turn_running: bool = False
+    resumable: bool = False
+    features: tuple[tuple[str, str], ...] = ()
+    voice: str | None = None
+
+
+# ------------------------------------------------------------------------- app-level events
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A quiet system line for the chat log (connected, errors, tool calls ...)."""
+
+    text: str
+    level: Literal["info", "warning", "error"] = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """The status snapshot changed; read :meth:`Engine.status`."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserSent:
+    """The user's line went out (text part only; files have their own events)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileSent:
+    """A file was sent; ``summary`` is the one-line echo (name, size, duration)."""
+
+    name: str
+    kind: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class FileSkipped:
+    """A file could not be sent; ``reason`` names the file and why."""
+
+    name: str
+    reason: str
+
+
+AppEvent: TypeAlias = Notice | StatusChanged | UserSent | FileSent | FileSkipped | events.Event
+"""Everything listeners receive: the engine's own events plus every session event."""
+
+Listener = Callable[[AppEvent], None]
+ServerFactory = Callable[[], AbstractAsyncContextManager[Any]]
+Connector = Callable[[SessionConfig], Awaitable[Session]]
+
+
+@dataclass(slots=True)
+class EngineStatistics:
+    """Counters of the engine's own work (the session's are in ``session_statistics``)."""
+
+    lines_sent: int = 0
+    files_sent: int = 0
+    files_skipped: int = 0
+    audio_chunks_sent: int = 0
+    turns: int = 0
+    session_statistics: Any = None
+
+
+# ---------------------------------------------------------------------------- setup building
+
+
+def build_setup(
+    settings: Settings,
+    *,
+    voice: str | None = None,
+    system_instruction: str | None = None,
+) -> types.SetupConfig:
+    """The ``setup`` message for ``settings`` with the current voice and instruction."""
+    audio = settings.response_modality == "audio"
+    speech: types.SpeechConfig | None = None
+    if voice and audio:
+        speech = types.SpeechConfig(
+            voice_config=types.VoiceConfig(
+                prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name=voice)
+            )
+        )
+    generation = types.GenerationConfig(
+        response_modalities=[types.Modality.AUDIO if audio else types.Modality.TEXT],
+        speech_config=speech,
+    )
+    vad = settings.vad
+    realtime: types.RealtimeInputConfig | None = None
+    if not vad.is_default():
+        realtime = types.RealtimeInputConfig(
+            automatic_activity_detection=types.AutomaticActivityDetection(
+                disabled=vad.disabled or None,
+                start_of_speech_sensitivity=(
+                    types.StartSensitivity(f"START_SENSITIVITY_{vad.start_sensitivity.upper()}")
+                    if vad.start_sensitivity
+                    else None
+                ),
+                end_of_speech_sensitivity=(
+                    types.EndSensitivity(f"END_SENSITIVITY_{vad.end_sensitivity.upper()}")
+                    if vad.end_sensitivity
+                    else None
+                ),
+                prefix_padding_ms=vad.prefix_padding_ms,
+                silence_duration_ms=vad.silence_duration_ms,
+            )
+        )
+    compression: types.ContextWindowCompressionConfig | None = None
+    if settings.compression.enabled:
+        compression = types.ContextWindowCompressionConfig(
+            trigger_tokens=settings.compression.trigger_tokens,
+            sliding_window=types.SlidingWindow(target_tokens=settings.compression.target_tokens),
+        )
+    return types.SetupConfig(
+        model=settings.model,
+        generation_config=generation,
+        system_instruction=(
+            types.Content(parts=[types.Part(text=system_instruction)])
+            if system_instruction
+            else None
+        ),
+        session_resumption=types.SessionResumptionConfig(),
+        context_window_compression=compression,
+        input_audio_transcription=types.AudioTranscriptionConfig(),
+        output_audio_transcription=(types.AudioTranscriptionConfig() if audio else None),
+        realtime_input_config=realtime,
+    )
+
+
+def build_session_config(
+    settings: Settings,
+    setup: types.SetupConfig,
+    *,
+    local_url: str | None = None,
+    reconnect: ReconnectPolicy | None = None,
+) -> SessionConfig:
+    """Endpoint and credential for the chosen backend, plus the setup and reconnect policy.
+
+    Raises:
+        ConfigError: the backend cannot authenticate (see :func:`credentials_help`).
+    """
+    if settings.backend == "local":
+        if local_url is None:
+            raise ConfigError("the local backend needs its embedded server's URL")
+        endpoint, auth = Endpoint.custom(local_url), Auth.none()
+    elif settings.backend == "gemini":
+        settings.check_credentials()
+        endpoint = Endpoint.custom(settings.endpoint) if settings.endpoint else Endpoint.gemini()
+        auth = Auth.api_key(settings.api_key.reveal()) if settings.api_key else Auth.none()
+    else:
+        settings.check_credentials()
+        if settings.endpoint:
+            endpoint = Endpoint.custom(settings.endpoint)
+        else:
+            assert settings.vertex_location is not None  # check_credentials made sure
+            endpoint = Endpoint.vertex(settings.vertex_location)
+        if settings.vertex_auth == "adc":
+            auth = Auth.vertex_adc()
+        else:
+            assert settings.vertex_access_token is not None
+            auth = Auth.bearer_token(settings.vertex_access_token.reveal())
+    return SessionConfig(
+        transport=TransportConfig(endpoint=endpoint, auth=auth),
+        setup=setup,
+        reconnect=reconnect or ReconnectPolicy(),
+    )
+
+
+def _default_local_server() -> AbstractAsyncContextManager[Any]:
+    from gemini_live_tui.local import LocalLiveServer
+
+    return LocalLiveServer(port=0)
+
+
+# ------------------------------------------------------------------------------------ engine
+
+
+class Engine:
+    """Owns the live session for one run of the app and publishes what happens.
+
+    Args:
+        settings: resolved settings (backend, model, voice, instruction ...).
+        connector: opens a :class:`Session` (``Session.connect`` in production).
+        local_server: builds the embedded local Live server's async context manager
+            (``LocalLiveServer(port=0)`` by default; tests inject one with fault options).
+        reconnect: backoff policy for lost connections.
+        clock: monotonic clock for elapsed time, goAway countdown and latency.
+        base_dir: directory that relative ``@file`` paths are read from (the cwd).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        # Escape hatches for tests and other hosts.
+        connector: Connector = Session.connect,
+        local_server: ServerFactory = _default_local_server,
+        reconnect: ReconnectPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        base_dir: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self._connector = connector
+        self._local_server_factory = local_server
+        self._reconnect = reconnect or ReconnectPolicy()
+        self._clock = clock
+        self._base_dir = base_dir
+        self._listeners: list[Listener] = []
+        self._hooks: dict[type[Any], list[Callable[[Any], None]]] = {}
+        self._features: dict[str, str] = {"mic": "off", "speak": "off", "screen": "off"}
+        self._feature_providers: dict[str, Callable[[], str]] = {}
+        self._level_source: Callable[[], Levels] | None = None
+        self._shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._session: Session | None = None
+        self._local_cm: AbstractAsyncContextManager[Any] | None = None
+        self.local_url: str | None = None
+        self._phase = Phase.IDLE
+        self._attempt = 0
+        self._started_at: float | None = None
+        self._goaway_deadline: float | None = None
+        self._tokens = 0
+        self._latency: float | None = None
+        self._input_end_at: float | None = None
+        self._turn_running = False
+        self._resumable = False
+        self._voice = settings.voice
+        self._system_instruction = settings.system_instruction
+        self._stats = EngineStatistics()
+        self._stopping = False
+        self._send_lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ subscriptions
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with every app event; returns a function that unsubscribes."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def on(self, event_type: type[E], hook: Callable[[E], None]) -> Callable[[], None]:
+        """Run ``hook`` for every event of ``event_type`` (e.g. ``events.ModelAudio``)."""
+        hooks = self._hooks.setdefault(event_type, [])
+        hooks.append(hook)
+        return lambda: hooks.remove(hook) if hook in hooks else None
+
+    def set_feature(self, name: str, state: str) -> None:
+        """Set a status word (``mic``: ``on``/``off``/...) and tell the listeners."""
+        self._features[name] = state
+        self._publish(StatusChanged())
+
+    def add_feature_provider(self, name: str, provider: Callable[[], str]) -> None:
+        """Let a subsystem compute its status word each time the snapshot is read."""
+        self._feature_providers[name] = provider
+        self._features.setdefault(name, "off")
+
+    def set_level_source(self, source: Callable[[], Levels] | None) -> None:
+        """Where the meters read levels from (``None``: both meters off)."""
+        self._level_source = source
+
+    def add_shutdown_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """An async callable run (once, in order) when the engine stops."""
+        self._shutdown_hooks.append(hook)
+
+    def notice(self, text: str, level: Literal["info", "warning", "error"] = "info") -> None:
+        """Publish a system line."""
+        self._publish(Notice(text, level))
+
+    # ------------------------------------------------------------------------ queries
+
+    def status(self) -> EngineStatus:
+        """The current status snapshot (cheap; called by a UI timer)."""
+        features = dict(self._features)
+        for name, provider in self._feature_providers.items():
+            try:
+                features[name] = provider()
+            except Exception:  # a subsystem bug must not break the status bar
+                logger.exception("feature provider %s failed", name)
+        return EngineStatus(
+            phase=self._phase,
+            backend=self.settings.backend,
+            model=self.settings.banner_model(),
+            reconnect_attempt=self._attempt,
+            reconnect_max=self._reconnect.max_attempts,
+            started_at=self._started_at,
+            goaway_deadline=self._goaway_deadline,
+            tokens=self._tokens,
+            last_latency=self._latency,
+            turn_running=self._turn_running,
+            resumable=self._resumable,
+            features=tuple(features.items()),
+            voice=self._voice,
+        )
+
+    def levels(self) -> Levels:
+        """Current mic and speaker levels for the meters (both ``None`` without audio)."""
+        if self._level_source is None:
+            return Levels()
+        try:
+            return self._level_source()
+        except Exception:
+            logger.exception("level source failed")
+            return Levels()
+
+    @property
+    def session(self) -> Session | None:
+        """The live session, once connected."""
+        return self._session
+
+    @property
+    def turn_running(self) -> bool:
+        """Whether the model is (or is about to be) answering."""
+        return self._turn_running
+
+    @property
+    def voice(self) -> str | None:
+        """The voice in force (``None``: the server's default)."""
+        return self._voice
+
+    @property
+    def system_instruction(self) -> str | None:
+        """The system instruction in force."""
+        return self._system_instruction
+
+    @property
+    def phase(self) -> Phase:
+        """The connection phase."""
+        return self._phase
+
+    def statistics(self) -> EngineStatistics:
+        """A snapshot of the engine's and the session's counters."""
+        stats = dataclasses.replace(self._stats)
+        if self._session is not None:
+            stats.session_statistics = self._session.statistics()
+        return stats
+
+    # ---------------------------------------------------------------------- lifecycle
+
+    async def run(self) -> None:
+        """Connect and pump session events until the session ends or :meth:`stop` is called.
+
+        Connection failures become :class:`Notice` events and the ``closed`` phase; nothing
+        is raised, so the UI stays up to show them.
+        """
+        try:
+            await self._connect()
+            if self._session is None:
+                return
+            await self._pump(self._session)
+        finally:
+            if self._phase != Phase.CLOSED:
+                self._set_phase(Phase.CLOSED)
+
+    async def _connect(self) -> None:
+        self._set_phase(Phase.CONNECTING)
+        try:
+            if self.settings.backend == "local":
+                self._local_cm = self._local_server_factory()
+                server = await self._local_cm.__aenter__()
+                self.local_url = str(server.url)
+                self.notice(
+                    "offline: talking to the embedded local Live server (no key, no network); "
+                    "replies are canned"
+                )
+            setup = build_setup(
+                self.settings, voice=self._voice, system_instruction=self._system_instruction
+            )
+            config = build_session_config(
+                self.settings, setup, local_url=self.local_url, reconnect=self._reconnect
+            )
+            self._session = await self._connector(config)
+        except (LiveError, OSError) as exc:
+            logger.warning("connect failed: %s", exc)
+            self.notice(f"could not connect: {exc}", "error")
+            self._set_phase(Phase.CLOSED)
+            return
+        self._started_at = self._clock()
+        self._set_phase(Phase.CONNECTED)
+        where = "local server" if self.settings.backend == "local" else self.settings.backend
+        self.notice(f"connected to {where} · model {self.settings.banner_model()}")
+
+    async def _pump(self, session: Session) -> None:
+        while True:
+            event = await session.next_event()
+            if event is None:
+                return
+            self._dispatch(event)
+            if isinstance(event, events.Closed):
+                return
+
+    async def stop(self) -> None:
+        """Stop subsystems, close the session and the local server.  Safe to call twice."""
+        if self._stopping:
+            return
+        self._stopping = True
+        for hook in self._shutdown_hooks:
+            try:
+                await hook()
+            except Exception:
+                logger.exception("shutdown hook failed")
+        if self._session is not None:
+            with contextlib.suppress(LiveError, OSError):
+                await self._session.close()
+        if self._local_cm is not None:
+            cm, self._local_cm = self._local_cm, None
+            with contextlib.suppress(Exception):
+                await cm.__aexit__(None, None, None)
+        self._set_phase(Phase.CLOSED)
+
+    # --------------------------------------------------------------------------- sends
+
+    async def send_line(self, line: str) -> None:
+        """Send a typed line: its ``@files`` first (each echoed or reported), then its text.
+
+        A bad file is reported as :class:`FileSkipped` and the rest is still sent.
+        """
+        parsed = parse_line(line)
+        prepared: list[PreparedAttachment] = []
+        for path in parsed.files:
+            try:
+                prepared.append(
+                    await asyncio.to_thread(prepare_attachment, path, base_dir=self._base_dir)
+                )
+            except MediaError as exc:
+                self._stats.files_skipped += 1
+                self._publish(FileSkipped(path, str(exc)))
+        session = self._require_session()
+        if session is None:
+            return
+        async with self._send_lock:
+            try:
+                for item in prepared:
+                    await self._send_attachment(session, item)
+                if parsed.text:
+                    await session.send_text(parsed.text)
+                    self._stats.lines_sent += 1
+                    self._publish(UserSent(parsed.text))
+            except LiveError as exc:
+                self.notice(f"send failed: {exc}", "error")
+                return
+        if prepared or parsed.text:
+            self.mark_input_end()
+            self._turn_running = True
+            self._publish(StatusChanged())
+
+    async def _send_attachment(self, session: Session, item: PreparedAttachment) -> None:
+        if item.kind == "image":
+            await session.send_video(item.data, mime_type=item.mime_type)
+        else:
+            for chunk in item.chunks:
+                await session.send_audio(chunk, sample_rate=item.sample_rate)
+                self._stats.audio_chunks_sent += 1
+            await session.audio_stream_end()
+        self._stats.files_sent += 1
+        self._publish(FileSent(item.name, item.kind, item.summary))
+
+    async def send_text(self, text: str) -> None:
+        """Send plain text (no ``@`` parsing)."""
+        session = self._require_session()
+        if session is None:
+            return
+        await session.send_text(text)
+        self.mark_input_end()
+        self._turn_running = True
+
+    async def send_audio(self, pcm: bytes, *, sample_rate: int = 16000) -> None:
+        """Send one realtime audio chunk (the mic pipeline)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.send_audio(pcm, sample_rate=sample_rate)
+
+    async def send_video(self, data: bytes, *, mime_type: str = "image/jpeg") -> None:
+        """Send one realtime video frame (screen sharing)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.send_video(data, mime_type=mime_type)
+
+    async def audio_stream_end(self) -> None:
+        """Tell the server the audio stream paused (the mic turned off)."""
+        if self._session is not None and not self._session.closed:
+            await self._session.audio_stream_end()
+            self.mark_input_end()
+
+    def mark_input_end(self) -> None:
+        """Start the latency clock: the user's input just ended."""
+        self._input_end_at = self._clock()
+
+    def _require_session(self) -> Session | None:
+        if self._session is None or self._session.closed:
+            self.notice("not connected: nothing was sent", "error")
+            return None
+        return self._session
+
+    # ---------------------------------------------------------------- session settings
+
+    async def set_voice(self, voice: str) -> bool:
+        """Change the voice by reconnecting with the resumption handle.
+
+        Returns ``True`` when applied.  When the server has not issued a handle yet, says so
+        plainly and changes nothing.
+        """
+        if self.settings.response_modality != "audio":
+            self.notice("voices apply to audio responses; this session answers in text", "warning")
+            return False
+        return await self._reconfigure(
+            voice=voice, system_instruction=self._system_instruction, what=f"voice {voice}"
+        )
+
+    async def set_system_instruction(self, text: str | None) -> bool:
+        """Replace (or with ``None`` clear) the system instruction, resuming the session."""
+        what = "system instruction cleared" if text is None else "system instruction set"
+        return await self._reconfigure(voice=self._voice, system_instruction=text, what=what)
+
+    async def _reconfigure(
+        self, *, voice: str | None, system_instruction: str | None, what: str
+    ) -> bool:
+        session = self._require_session()
+        if session is None:
+            return False
+        if not session.resumption_handle_available:
+            self.notice(
+                f"not applied ({what}): the server has not issued a resumption handle yet, "
+                "so reconnecting now would lose the conversation; send a message first",
+                "warning",
+            )
+            return False
+        setup = build_setup(self.settings, voice=voice, system_instruction=system_instruction)
+        try:
+            ok = await session.reconfigure(setup)
+        except LiveError as exc:
+            self.notice(f"not applied ({what}): {exc}", "error")
+            return False
+        if ok:
+            self._voice, self._system_instruction = voice, system_instruction
+            self.notice(f"{what}: reconnected with the resumption handle; conversation kept")
+        else:
+            self.notice(f"not applied ({what}): the reconnect failed", "error")
+        self._publish(StatusChanged())
+        return ok
+
+    # ----------------------------------------------------------------- event handling
+
+    def _dispatch(self, event: events.Event) -> None:
+        now = self._clock()
+        changed = False
+        match event:
+            case events.ModelText() | events.ModelAudio() | events.OutputTranscription():
+                if self._input_end_at is not None:
+                    self._latency = now - self._input_end_at
+                    self._input_end_at = None
+                    changed = True
+                if not self._turn_running:
+                    self._turn_running = True
+                    changed = True
+            case events.VoiceActivity(kind="end"):
+                self._input_end_at = now
+            case events.TurnComplete():
+                self._turn_running = False
+                self._stats.turns += 1
+                changed = True
+            case events.Usage(metadata=meta):
+                if meta.total_token_count:
+                    self._tokens += meta.total_token_count
+                    changed = True
+            case events.SessionResumptionUpdate(resumable=resumable, new_handle=handle):
+                self._resumable = bool(resumable and handle) or self._resumable
+                changed = True
+            case events.GoAway(time_left=left):
+                self._goaway_deadline = now + left
+                self.notice(
+                    f"server asked to move on in {left:.0f} s: reconnecting with the "
+                    "resumption handle"
+                )
+                changed = True
+            case events.Reconnecting(attempt=attempt, delay=delay, reason=reason):
+                self._attempt = attempt
+                self._set_phase(Phase.RECONNECTING)
+                self.notice(f"reconnecting ({attempt}) in {delay:.1f} s: {reason}", "warning")
+            case events.Reconnected(resumed=resumed):
+                self._attempt = 0
+                self._goaway_deadline = None
+                self._set_phase(Phase.CONNECTED)
+                self.notice(
+                    "reconnected: session resumed"
+                    if resumed
+                    else "reconnected: a fresh session (the conversation did not carry over)",
+                    "info" if resumed else "warning",
+                )
+            case events.Closed(code=code, reason=reason):
+                self._turn_running = False
+                self._set_phase(Phase.CLOSED)
+                if not self._stopping:
+                    text = f"session closed ({code}{': ' + reason if reason else ''})"
+                    self.notice(text, "info" if code == 1000 else "error")
+            case events.ToolCall(calls=calls):
+                for call in calls:
+                    self.notice(f"tool call {call.name} ({call.id}) {call.args or {}}")
+            case events.ToolCallCancellation(ids=ids):
+                self.notice(f"tool calls cancelled: {', '.join(ids)}")
+            case events.Interrupted():
+                self._turn_running = False
+                changed = True
+            case _:
+                pass
+        for hook in self._hooks.get(type(event), ()):
+            try:
+                hook(event)
+            except Exception:
+                logger.exception("hook for %s failed", type(event).__name__)
+        self._publish(event)
+        if changed:
+            self._publish(StatusChanged())
+
+    def _set_phase(self, phase: Phase) -> None:
+        if phase != self._phase:
+            self._phase = phase
+            self._publish(StatusChanged())
+
+    def _publish(self, event: AppEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("listener failed on %s", type(event).__name__)
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def events(self) -> AsyncIterator[AppEvent]:
+        """An async iterator over app events (for hosts without a UI, and tests)."""
+        queue: asyncio.Queue[AppEvent] = asyncio.Queue()
+        unsubscribe = self.subscribe(queue.put_nowait)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            unsubscribe()
