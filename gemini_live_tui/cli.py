@@ -45,3 +45,52 @@ def update(ctx: click.Context, check: bool, pre: bool, index_url: str | None) ->
         error=lambda line: click.echo(line, err=True),
     )
     ctx.exit(status)
+
+
+@main.command("local-server")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=9000, show_default=True, type=int, help="TCP port (0: any).")
+@click.option(
+    "--key", default=None, metavar="KEY", help="The one API key to accept (default: any)."
+)
+@click.option(
+    "--goaway-after",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="Send goAway after this connection lifetime, then close 1008 (default: never).",
+)
+@click.option(
+    "--goaway-grace",
+    type=float,
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time between goAway and the 1008 close.",
+)
+def local_server(
+    host: str, port: int, key: str | None, goaway_after: float | None, goaway_grace: float
+) -> None:
+    """Run the local Live server (a stand-in for Gemini Live) until Ctrl+C."""
+    import asyncio
+
+    from gemini_live_tui.local import LocalLiveServer
+
+    async def run() -> None:
+        server = LocalLiveServer(
+            host=host, port=port, api_key=key, goaway_after=goaway_after, goaway_grace=goaway_grace
+        )
+        async with server:
+            click.echo(f"local Live server listening on {server.url}")
+            click.echo(
+                f"(also /ws, //ws/..., v1/v1alpha and Vertex paths; base URL {server.base_url})"
+            )
+            click.echo("Ctrl+C to stop")
+            await server.serve_forever()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
