@@ -166,6 +166,11 @@ def check_for_update_async(
             if on_error is not None:
                 on_error(exc)
             return
+        except Exception as exc:
+            # A traceback printed from this thread would garble the TUI: report it instead.
+            if on_error is not None:
+                on_error(UpdateError(f"update check failed: {type(exc).__name__}: {exc}"))
+            return
         if notice is not None:
             on_available(notice)
 
