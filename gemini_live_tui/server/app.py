@@ -1,0 +1,302 @@
+"""The Starlette application of ``gemini-live serve`` and the uvicorn runner.
+
+Routes:
+
+* ``GET /`` and ``/static/*``: the try-it page (plain JavaScript, AudioWorklet).
+* ``POST /api/auth``: a one-time session token, rate-limited per client address.
+* ``GET /api/health``: ``{"status": "ok", "model": ...}``.
+* ``WS /ws?token=...``: the browser protocol (:mod:`.browser_protocol`), each connection
+  served by a :class:`~.bridge.BrowserBridge`.
+
+Security rules kept here: the ``Origin`` header is checked against ``ALLOWED_ORIGINS``
+(same origin only by default) on the API and the socket; a socket with a bad origin is
+refused at the handshake (HTTP 403), one with a missing, reused or expired token is
+accepted only to be closed 1008 with a reason the page can show; no upstream session is
+opened for either.  The API key lives in the settings object only, and uvicorn's log lines
+have tokens masked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from gemini_live_tui.errors import ConfigError
+from gemini_live_tui.live import Session, TransportConfig
+from gemini_live_tui.server import browser_protocol as bp
+from gemini_live_tui.server.bridge import (
+    BridgeStatistics,
+    BrowserBridge,
+    SessionFactory,
+    upstream_transport,
+)
+from gemini_live_tui.server.settings import ServerSettings
+from gemini_live_tui.server.tokens import (
+    RedisTokenStore,
+    TokenStore,
+    TokenStoreError,
+    open_token_store,
+)
+
+__all__ = ["RedactTokens", "create_app", "run", "uvicorn_config"]
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# The page's script sources are our own files only; the socket goes back to this host.
+_PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data: blob:; "
+        "media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
+
+
+@dataclasses.dataclass(slots=True)
+class _State:
+    """What the lifespan builds and the routes use (one per app, no globals)."""
+
+    settings: ServerSettings
+    tokens: TokenStore | None = None
+    transport: TransportConfig | None = None
+    statistics: BridgeStatistics = dataclasses.field(default_factory=BridgeStatistics)
+
+
+def create_app(
+    settings: ServerSettings,
+    *,
+    token_store: TokenStore | None = None,
+    connect: SessionFactory = Session.connect,
+    local_url: str = "",
+) -> Starlette:
+    """Build the proxy application.
+
+    Args:
+        settings: validated server settings.
+        token_store: a store to use instead of the one ``TOKEN_STORE_URL`` names (tests
+            inject one with a fake clock).
+        connect: opens upstream sessions (``Session.connect``).
+        local_url: the URL of an already running local Live server for
+            ``LIVE_BACKEND=local``; when empty the app starts its own.
+    """
+    state = _State(settings=settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            store = token_store
+            if store is None:
+                store = open_token_store(
+                    settings.token_store_url,
+                    ttl=settings.token_ttl,
+                    rate_limit=settings.auth_rate_limit,
+                    rate_window=settings.auth_rate_window,
+                )
+                stack.push_async_callback(store.close)
+            if isinstance(store, RedisTokenStore):
+                await store.ping()  # fail at start, not at the first browser
+            url = local_url
+            if settings.backend == "local" and not url:
+                from gemini_live_tui.local import LocalLiveServer
+
+                local = await stack.enter_async_context(
+                    LocalLiveServer(port=0, key=settings.api_key or None)
+                )
+                url = local.url
+            state.tokens = store
+            state.transport = upstream_transport(settings, local_url=url)
+            yield
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "model": settings.model,
+                "active_sessions": state.statistics.active,
+            }
+        )
+
+    async def auth(request: Request) -> Response:
+        if not _origin_ok(settings, request.headers, request.url.scheme):
+            return _json_error(403, "origin not allowed")
+        assert state.tokens is not None
+        address = request.client.host if request.client else "unknown"
+        try:
+            if not await state.tokens.allow(address):
+                return _json_error(
+                    429,
+                    "too many session tokens requested; try again later",
+                    headers={"Retry-After": str(int(settings.auth_rate_window))},
+                )
+            token = await state.tokens.issue()
+        except TokenStoreError as exc:
+            logger.error("%s", exc)
+            return _json_error(503, "token store unavailable")
+        return JSONResponse(
+            {"session_token": token, "session_time_limit": settings.session_time_limit},
+            headers={"Cache-Control": "no-store"},
+        )
+
+    async def websocket_endpoint(websocket: WebSocket) -> None:
+        if not _origin_ok(settings, websocket.headers, websocket.url.scheme):
+            # Refused at the handshake: a foreign page learns nothing and costs nothing.
+            await websocket.close(code=bp.CLOSE_POLICY)
+            return
+        assert state.tokens is not None and state.transport is not None
+        token = websocket.query_params.get("token", "")
+        try:
+            valid = bool(token) and await state.tokens.consume(token)
+        except TokenStoreError as exc:
+            logger.error("%s", exc)
+            await websocket.accept()
+            await websocket.close(code=bp.CLOSE_UPSTREAM_ERROR, reason="token store unavailable")
+            return
+        await websocket.accept()
+        if not valid:
+            reason = (
+                "session token missing" if not token else "session token invalid, expired or used"
+            )
+            await websocket.send_text(bp.error_message(reason, code=bp.CLOSE_POLICY))
+            await websocket.close(code=bp.CLOSE_POLICY, reason=reason)
+            return
+        bridge = BrowserBridge(
+            websocket,
+            settings=settings,
+            transport=state.transport,
+            statistics=state.statistics,
+            connect=connect,
+        )
+        await bridge.run()
+
+    routes = [
+        Route("/", page),
+        Route("/api/health", health),
+        Route("/api/auth", auth, methods=["POST"]),
+        WebSocketRoute("/ws", websocket_endpoint),
+        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.proxy = state
+    return app
+
+
+def _origin_ok(settings: ServerSettings, headers: Any, scheme: str) -> bool:
+    return settings.origin_allowed(headers.get("origin"), headers.get("host"), scheme)
+
+
+def _json_error(status: int, message: str, *, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class _MessageSizeLimit:
+    """ASGI middleware: close a socket whose message is over the limit, whatever server runs us.
+
+    uvicorn enforces ``ws_max_size`` itself; this keeps the limit when another ASGI server
+    (or a test client) hosts the app.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self._app = app
+        self._limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self._app(scope, receive, send)
+            return
+        limit = self._limit
+
+        async def limited_receive() -> Message:
+            message = await receive()
+            if message["type"] == "websocket.receive":
+                data = message.get("bytes") or message.get("text") or ""
+                if len(data) > limit:
+                    await send(
+                        {
+                            "type": "websocket.close",
+                            "code": bp.CLOSE_TOO_BIG,
+                            "reason": f"message over the {limit}-byte limit",
+                        }
+                    )
+                    return {"type": "websocket.disconnect", "code": bp.CLOSE_TOO_BIG}
+            return message
+
+        await self._app(scope, limited_receive, send)
+
+
+_TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
+
+
+class RedactTokens(logging.Filter):
+    """Masks ``token=...`` in log records (uvicorn logs request paths with their query)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(
+                _TOKEN_IN_TEXT.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        if isinstance(record.msg, str) and "token=" in record.msg:
+            record.msg = _TOKEN_IN_TEXT.sub(r"\1***", record.msg)
+        return True
+
+
+def uvicorn_config(settings: ServerSettings, app: ASGIApp, **options: Any) -> Any:
+    """A ``uvicorn.Config`` for the proxy with its size limits and token redaction."""
+    import uvicorn
+
+    redactor = RedactTokens()
+    for name in ("uvicorn.error", "uvicorn.access"):
+        target = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in target.filters):
+            target.addFilter(redactor)
+    values: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "ws_max_size": settings.max_message_bytes,
+        "ws": "websockets-sansio",
+        "lifespan": "on",
+        "log_level": "info",
+        "server_header": False,
+    }
+    values.update(options)
+    return uvicorn.Config(_MessageSizeLimit(app, settings.max_message_bytes), **values)
+
+
+def run(settings: ServerSettings) -> None:
+    """Serve until interrupted (the body of ``gemini-live serve``).
+
+    Raises:
+        ConfigError: the settings cannot work (checked before listening).
+    """
+    import uvicorn
+
+    if settings.backend == "vertex":
+        try:
+            import google.auth  # noqa: F401  # the vertex extra
+        except ImportError as exc:
+            raise ConfigError(
+                "PROJECT_ID: Vertex needs the vertex extra (pip install 'gemini-live[vertex]')"
+            ) from exc
+    app = create_app(settings)
+    server = uvicorn.Server(uvicorn_config(settings, app))
+    server.run()
