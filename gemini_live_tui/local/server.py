@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -74,7 +74,8 @@ class Route:
 
 def route(path: str) -> Route | None:
     """Match a request path (query ignored, leading slashes collapsed) or return None."""
-    clean = "/" + urlsplit(path).path.lstrip("/")
+    # Not urlsplit: it would read the "ws" of "//ws/..." as a host name.
+    clean = "/" + path.split("?", 1)[0].lstrip("/")
     if clean == "/ws":
         # Local shortcut: the project's own examples use Endpoint.custom("ws://host:port/ws").
         return Route("v1beta", vertex=False, constrained=False)
@@ -387,7 +388,7 @@ class LocalLiveServer:
         if self._api_key is None:
             return None
         headers: Headers = request.headers
-        query = parse_qs(urlsplit(request.path).query)
+        query = parse_qs(request.path.partition("?")[2])
         offered: list[str] = []
         if headers.get("x-goog-api-key"):
             offered.append(headers["x-goog-api-key"])
@@ -409,7 +410,7 @@ class LocalLiveServer:
             return
         record = ConnectionRecord(
             id=next(self._ids),
-            path=urlsplit(ws.request.path).path,
+            path=ws.request.path.split("?", 1)[0],
             route=target,
             user_agent=ws.request.headers.get("user-agent", ""),
         )
