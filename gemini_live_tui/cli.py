@@ -94,3 +94,42 @@ def local_server(
         click.echo("stopped")
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default $HOST, else 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="TCP port (default $PORT, else 8000; 0: any).")
+@click.option(
+    "--backend",
+    default=None,
+    metavar="NAME|URL",
+    help="gemini, vertex, local or a ws:// URL (default $LIVE_BACKEND, else from the key).",
+)
+def serve(host: str | None, port: int | None, backend: str | None) -> None:
+    """Run the browser proxy: a web page and /ws, with the API key kept on the server.
+
+    Configured from the environment: GOOGLE_API_KEY or GEMINI_API_KEY, PROJECT_ID,
+    LOCATION, MODEL, PORT, SESSION_TIME_LIMIT, LIVE_BACKEND, ALLOWED_ORIGINS,
+    TOKEN_STORE_URL (see docs/server.md).
+    """
+    import os
+
+    try:
+        # The server extra (starlette, uvicorn, redis) is optional: say so plainly.
+        from gemini_live_tui.server import app as server_app
+        from gemini_live_tui.server.settings import ServerSettings
+    except ImportError as exc:
+        raise click.ClickException(
+            f"gemini-live serve needs the server extra ({exc.name} is missing): "
+            "pip install 'gemini-live[server]'"
+        ) from exc
+    from gemini_live_tui.errors import ConfigError
+
+    env = dict(os.environ)
+    if backend is not None:
+        env["LIVE_BACKEND"] = backend
+    try:
+        settings = ServerSettings.from_env(env, host=host, port=port)
+        server_app.run(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
