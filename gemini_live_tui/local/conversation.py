@@ -375,9 +375,10 @@ class Conversation:
             self._open_calls[call_id] = name
             calls.append({"id": call_id, "name": name, "args": self._functions[name]})
         self._tool_turn = number
-        await self._emit({"toolCall": {"functionCalls": calls}})
         if self._resumption:
+            # Generating, then waiting on the client: no usable handle until the turn ends.
             await self._send_handle(resumable=False)
+        await self._emit({"toolCall": {"functionCalls": calls}})
 
     def _start_reply(self, text: str, pcm: bytes | None, prompt_tokens: int) -> None:
         previous = self._reply
@@ -484,9 +485,11 @@ class Conversation:
         }
 
     async def _send_handle(self, *, resumable: bool) -> None:
-        update: dict[str, Any] = {"resumable": resumable}
         # While generating or waiting on tools the real service sends no usable handle.
-        update["newHandle"] = self._host.new_handle(self.state) if resumable else ""
+        update: dict[str, Any] = {
+            "newHandle": self._host.new_handle(self.state) if resumable else "",
+            "resumable": resumable,
+        }
         if self._transparent:
             update["lastConsumedClientMessageIndex"] = str(self._consumed)
         await self._emit({"sessionResumptionUpdate": update})
