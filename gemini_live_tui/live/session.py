@@ -282,6 +282,8 @@ class Session:
         if self._replacing is not None and not self._replacing.done():
             await self._replacing
         self._config = dataclasses.replace(self._config, setup=setup)
+        self._state = _State.RECONNECTING
+        self._ready.clear()
         self._replacing = asyncio.create_task(
             self._replace(reason="settings changed", immediate=True, old=self._ws)
         )
@@ -522,6 +524,9 @@ class Session:
             if message is None:
                 continue
             if self._dispatch(message) and ws is self._ws and self._replacing is None:
+                # From here on sends wait for the next connection: the old one is going.
+                self._state = _State.RECONNECTING
+                self._ready.clear()
                 self._replacing = asyncio.create_task(
                     self._replace(reason="server goAway", immediate=True, old=ws)
                 )
