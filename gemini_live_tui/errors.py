@@ -13,6 +13,8 @@ Every error the package raises on purpose derives from :class:`LiveError`::
     │                          HTTP rejection of the upgrade); never retried
     ├── SessionClosed          an operation on a session that is finally over
     ├── MediaError             a file or frame that cannot be prepared for sending
+    ├── CaptureError           screen capture cannot run: no display, Wayland without a
+    │                          capture path, a closed window, a bad target or interval
     └── AudioError             an audio device that is missing, failed or vanished, or audio
                                processing given impossible input
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 __all__ = [
     "AudioError",
+    "CaptureError",
     "ConfigError",
     "ConnectionLost",
     "LiveError",
@@ -97,6 +100,10 @@ class SessionClosed(LiveError):
 
 class MediaError(LiveError):
     """A file or frame that cannot be prepared for sending."""
+
+
+class CaptureError(LiveError):
+    """Screen capture cannot start or go on (no display, closed window, bad target)."""
 
 
 class UpdateError(LiveError):
