@@ -7,20 +7,166 @@ the audio stack.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from gemini_live_tui import __version__
 
+if TYPE_CHECKING:
+    from gemini_live_tui.config import Settings
+
 __all__ = ["main"]
+
+
+def _app_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that choose backend, model and session (shared by the app and config)."""
+    options = [
+        click.option(
+            "--backend",
+            type=click.Choice(["gemini", "vertex", "local"]),
+            default=None,
+            help="Where to connect (default $LIVE_BACKEND, else gemini). "
+            "local: the embedded offline server, no key needed.",
+        ),
+        click.option(
+            "--model", default=None, metavar="NAME", help="Model (default $GEMINI_MODEL)."
+        ),
+        click.option(
+            "--profile", default=None, metavar="NAME", help="Profile from config.toml to use."
+        ),
+        click.option("--text", is_flag=True, default=None, help="Ask for text replies, not audio."),
+        click.option("--voice", default=None, metavar="NAME", help="Prebuilt voice (e.g. Puck)."),
+        click.option(
+            "--system",
+            "system_instruction",
+            default=None,
+            metavar="TEXT",
+            help="System instruction for the session.",
+        ),
+        click.option(
+            "--endpoint",
+            default=None,
+            metavar="URL",
+            help="Custom ws:// or wss:// endpoint (default $GEMINI_LIVE_ENDPOINT).",
+        ),
+        click.option(
+            "--debug", is_flag=True, default=None, help="Debug-level logging to the log file."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="gemini-live")
+@_app_options
 @click.pass_context
-def main(ctx: click.Context) -> None:
-    """gemini-live: talk, share a screen and chat with Gemini Live in a terminal."""
+def main(ctx: click.Context, /, **flags: Any) -> None:
+    """gemini-live: talk, share a screen and chat with Gemini Live in a terminal.
+
+    With no command it opens the terminal app.  `gemini-live --backend local` tries it
+    offline with no key.
+    """
+    ctx.obj = flags
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        ctx.exit(_run_app(flags))
+
+
+def _settings_or_exit(flags: dict[str, Any]) -> Settings:
+    from gemini_live_tui.config import load_settings
+    from gemini_live_tui.errors import ConfigError
+
+    try:
+        return load_settings(flags)
+    except ConfigError as exc:
+        click.echo(f"gemini-live: {exc}", err=True)
+        raise SystemExit(2) from exc
+
+
+def _run_app(flags: dict[str, Any]) -> int:
+    """Build settings, engine and app, and run the app; the exit status."""
+    import os
+    from pathlib import Path
+
+    from gemini_live_tui.errors import ConfigError
+
+    settings = _settings_or_exit(flags)
+    try:
+        settings.check_credentials()
+    except ConfigError as exc:
+        click.echo(f"gemini-live: {exc}", err=True)
+        return 2
+    assert settings.paths is not None
+    secrets = [s.reveal() for s in (settings.api_key, settings.vertex_access_token) if s]
+    _setup_logging(settings.paths.log_file, debug=settings.debug, secrets=secrets)
+
+    # Imported late: textual and the session stack are only needed to run the app.
+    from gemini_live_tui.engine import Engine
+    from gemini_live_tui.tui.app import GeminiLiveApp
+    from gemini_live_tui.tui.history import InputHistory
+
+    cwd = Path(os.getcwd())
+    history = InputHistory(settings.paths.history_file)
+    history.load()
+    engine = Engine(settings, base_dir=cwd)
+    app = GeminiLiveApp(
+        engine,
+        history=history,
+        transcripts_dir=settings.paths.transcripts_dir,
+        base_dir=cwd,
+        secrets=secrets,
+    )
+    app.run()
+    return app.return_code or 0
+
+
+def _setup_logging(log_file: Path, *, debug: bool, secrets: list[str]) -> None:
+    """Log to a file only (never the terminal under the TUI), with secrets masked."""
+    import logging
+
+    class _Redact(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            message = record.getMessage()
+            for secret in secrets:
+                if secret in message:
+                    message = message.replace(secret, "********")
+                    record.msg, record.args = message, None
+            return True
+
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Redact())
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.INFO)
+    # websockets logs request headers (the API key) at DEBUG: never let those through.
+    logging.getLogger("websockets").setLevel(logging.INFO)
+    logging.captureWarnings(True)
+
+
+@main.command("config")
+@_app_options
+@click.pass_context
+def config_command(ctx: click.Context, /, **flags: Any) -> None:
+    """Print the resolved settings (secrets masked) and where each came from."""
+    merged = dict(ctx.obj or {})
+    merged.update({k: v for k, v in flags.items() if v is not None})
+    settings = _settings_or_exit(merged)
+    rows = settings.describe()
+    width = max(len(name) for name, _, _ in rows)
+    value_width = min(60, max(len(value) for _, value, _ in rows))
+    for name, value, source in rows:
+        click.echo(f"{name.ljust(width)}  {value.ljust(value_width)}  ({source})")
 
 
 @main.command()

@@ -1,0 +1,349 @@
+"""The Textual app: chat log, meters, prompt and status bar around an :class:`Engine`.
+
+The app receives a ready (not yet connected) engine from the CLI, runs ``engine.run()`` in a
+worker, and turns engine events (posted as :class:`EngineEvent` messages) into widget
+updates and transcript entries.  Typed lines and slash commands go through one outbox
+worker, in order, so a slow send or a reconnecting ``/voice`` never blocks the UI's message
+loop.  Clocks and meters are pulled by timers; nothing outside the loop touches a widget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Static
+
+from gemini_live_tui import __version__
+from gemini_live_tui.engine import (
+    AppEvent,
+    Engine,
+    FileSent,
+    FileSkipped,
+    Notice,
+    StatusChanged,
+    UserSent,
+)
+from gemini_live_tui.protocol import events
+from gemini_live_tui.tui.commands import CommandRegistry, build_registry, complete
+from gemini_live_tui.tui.history import InputHistory
+from gemini_live_tui.tui.messages import EngineEvent
+from gemini_live_tui.tui.transcript import Transcript
+from gemini_live_tui.tui.widgets.chat_log import ChatLog
+from gemini_live_tui.tui.widgets.meters import Meters
+from gemini_live_tui.tui.widgets.prompt import Prompt
+from gemini_live_tui.tui.widgets.status_bar import StatusBar
+
+__all__ = ["GeminiLiveApp"]
+
+logger = logging.getLogger(__name__)
+
+Level = Literal["info", "warning", "error"]
+
+
+class GeminiLiveApp(App[int]):
+    """The terminal app.
+
+    Args:
+        engine: the engine to run (built by the CLI; not yet connected).
+        registry: slash commands (the built-ins by default).
+        history: input history (in memory only by default).
+        transcript: where the conversation is recorded for ``/save``.
+        transcripts_dir: default directory for ``/save`` without a path.
+        base_dir: directory for relative ``@file`` and ``/save`` paths (the cwd).
+        secrets: values masked in saved transcripts (the API key or token).
+        clock: monotonic clock shared with the engine for the status bar.
+        meter_hz: how often the meters pull levels.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "gemini-live"
+    ENABLE_COMMAND_PALETTE = False
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
+        Binding("ctrl+d", "request_quit", "Quit", show=False, priority=True),
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        # Esc must neither interrupt the model nor lose the typed text.
+        Binding("escape", "nothing", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        registry: CommandRegistry | None = None,
+        history: InputHistory | None = None,
+        transcript: Transcript | None = None,
+        transcripts_dir: Path | None = None,
+        base_dir: Path | None = None,
+        secrets: Iterable[str] = (),
+        clock: Callable[[], float] = time.monotonic,
+        meter_hz: float = 10.0,
+    ) -> None:
+        super().__init__()
+        self._engine = engine
+        self._command_table = registry or build_registry()
+        self.history = history or InputHistory(None)
+        self.transcript = transcript or Transcript()
+        self._transcripts_dir = transcripts_dir
+        self._base_dir = base_dir
+        self._secrets = tuple(s for s in secrets if s)
+        self._clock = clock
+        self._meter_interval = 1.0 / meter_hz
+        self._outbox: asyncio.Queue[str] = asyncio.Queue()
+        self._quit_armed = False
+        self._quitting = False
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # ---------------------------------------------------------------- CommandHost API
+
+    @property
+    def engine(self) -> Engine:
+        """The engine this app drives."""
+        return self._engine
+
+    @property
+    def registry(self) -> CommandRegistry:
+        """The slash commands."""
+        return self._command_table
+
+    def note(self, text: str, level: Level = "info") -> None:
+        """Show a system line (and record it in the transcript)."""
+        self.transcript.add("system", text)
+        self.run_worker(self.chat.add_system(text, level), group="log")
+
+    def clear_log(self) -> None:
+        """Empty the chat log; the transcript is kept for ``/save``."""
+        self.run_worker(self.chat.clear(), group="log")
+
+    async def quit_app(self) -> None:
+        """Stop the engine (closing the session cleanly) and exit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        await self._engine.stop()
+        self.exit(0)
+
+    async def save_transcript(self, path: Path | None) -> Path | None:
+        """Write the transcript in a thread; Markdown unless the path ends in ``.json``."""
+        if path is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            directory = self._transcripts_dir or Path.cwd()
+            path = directory / f"gemini-live-{stamp}.md"
+        base = self._base_dir
+
+        def write() -> Path:
+            target = path.expanduser()
+            if base is not None and not target.is_absolute():
+                target = base / target
+            return self.transcript.save(target, secrets=self._secrets)
+
+        try:
+            written = await asyncio.to_thread(write)
+        except OSError as exc:
+            self.note(f"could not save the transcript to {path}: {exc.strerror or exc}", "error")
+            return None
+        count = len(self.transcript.entries)
+        self.note(f"saved the transcript ({count} entries) to {written}")
+        return written
+
+    # ------------------------------------------------------------------------ layout
+
+    @property
+    def chat(self) -> ChatLog:
+        """The chat log widget."""
+        return self.query_one("#log", ChatLog)
+
+    @property
+    def prompt(self) -> Prompt:
+        """The input line widget."""
+        return self.query_one("#prompt", Prompt)
+
+    @property
+    def status_bar(self) -> StatusBar:
+        """The status bar widget."""
+        return self.query_one("#status", StatusBar)
+
+    def compose(self) -> ComposeResult:
+        yield ChatLog(id="log")
+        yield Meters(id="meters")
+        yield Static("", id="hint", markup=False)
+        yield Prompt(
+            history=self.history,
+            completer=self._complete,
+            placeholder="Type a message, @file to send a file, /help for commands",
+            id="prompt",
+        )
+        yield StatusBar(id="status")
+
+    def on_mount(self) -> None:
+        self._unsubscribe = self._engine.subscribe(self._on_app_event)
+        self.note(f"gemini-live {__version__} · /help lists commands · Ctrl+C quits")
+        self.run_worker(self._run_engine(), name="engine", exit_on_error=False)
+        self.run_worker(self._drain_outbox(), name="outbox", exit_on_error=False)
+        self.set_interval(1.0, self._refresh_status)
+        self.set_interval(self._meter_interval, self._refresh_meters)
+        self._refresh_status()
+        self.prompt.focus()
+
+    async def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        await self._engine.stop()
+
+    async def _run_engine(self) -> None:
+        try:
+            await self._engine.run()
+        except Exception as exc:  # keep the UI up to show what broke
+            logger.exception("engine stopped")
+            self.note(f"engine error: {type(exc).__name__}: {exc}", "error")
+
+    def _on_app_event(self, event: AppEvent) -> None:
+        self.post_message(EngineEvent(event))
+
+    # ------------------------------------------------------------------ input & sends
+
+    def _complete(self, text: str, cursor: int):  # type: ignore[no-untyped-def]
+        return complete(self._command_table, text, cursor, base_dir=self._base_dir)
+
+    @on(Prompt.CompletionsShown)
+    def _show_completions(self, message: Prompt.CompletionsShown) -> None:
+        hint = self.query_one("#hint", Static)
+        shown = "  ".join(c.strip() for c in message.candidates[:30])
+        more = len(message.candidates) - 30
+        hint.update(shown + (f"  (+{more} more)" if more > 0 else ""))
+        hint.add_class("shown")
+
+    @on(Input.Changed, "#prompt")
+    def _hide_completions(self) -> None:
+        hint = self.query_one("#hint", Static)
+        if hint.has_class("shown") and self.prompt._cycle is None:
+            hint.remove_class("shown")
+
+    @on(Input.Submitted, "#prompt")
+    async def _submitted(self) -> None:
+        line = self.prompt.take().strip()
+        if not line:
+            return
+        self.query_one("#hint", Static).remove_class("shown")
+        self.run_worker(lambda: self.history.append_to_file(line), thread=True, group="history")
+        await self.chat.add_user(line)
+        if not line.startswith("/"):
+            self.transcript.add("user", line)
+        await self._outbox.put(line)
+
+    async def _drain_outbox(self) -> None:
+        # One consumer keeps sends and commands in the order they were typed.
+        while True:
+            line = await self._outbox.get()
+            try:
+                if line.startswith("/"):
+                    await self._command_table.dispatch(self, line)
+                else:
+                    await self._engine.send_line(line)
+            except Exception as exc:
+                logger.exception("handling %r failed", line[:40])
+                self.note(f"error: {type(exc).__name__}: {exc}", "error")
+
+    # --------------------------------------------------------------------- actions
+
+    async def action_request_quit(self) -> None:
+        """Ctrl+C / Ctrl+D: quit; while a reply runs, the first press only warns."""
+        if self._engine.turn_running and not self._quit_armed:
+            self._quit_armed = True
+            self.note("a reply is running: press Ctrl+C again to quit", "warning")
+            return
+        await self.quit_app()
+
+    def action_scroll_log(self, direction: int) -> None:
+        """PageUp/PageDown scroll the chat log while the prompt keeps focus."""
+        if direction < 0:
+            self.chat.scroll_page_up()
+        else:
+            self.chat.scroll_page_down()
+
+    def action_nothing(self) -> None:
+        """Esc: deliberately nothing."""
+
+    # -------------------------------------------------------------- engine events
+
+    async def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
+        chat = self.chat
+        match event:
+            case StatusChanged():
+                self._refresh_status()
+            case Notice(text=text, level=level):
+                self.transcript.add("system", text)
+                await chat.add_system(text, level)
+            case UserSent():
+                pass  # echoed when typed
+            case FileSent(summary=summary):
+                self.transcript.add("file", summary)
+                await chat.add_system(summary)
+            case FileSkipped(reason=reason):
+                self.transcript.add("system", f"[skip] {reason}")
+                await chat.add_system(f"[skip] {reason}", "warning")
+            case events.ModelText(text=text, thought=False):
+                self._finish_transcription("user")
+                await chat.append_model(text)
+            case events.OutputTranscription(text=text, finished=finished):
+                self._finish_transcription("user")
+                if text:
+                    await chat.transcription("model", text)
+                if finished:
+                    self._finish_transcription("model")
+            case events.InputTranscription(text=text, finished=finished):
+                if text:
+                    await chat.transcription("user", text)
+                if finished:
+                    self._finish_transcription("user")
+            case events.Interrupted():
+                await self._end_turn()
+                await chat.add_system("(interrupted)")
+            case events.TurnComplete() | events.GenerationComplete():
+                await self._end_turn()
+            case events.ToolCall(calls=calls):
+                for call in calls:
+                    self.transcript.add("tool", f"call {call.name} id={call.id} args={call.args}")
+            case events.ToolCallCancellation(ids=ids):
+                self.transcript.add("tool", f"cancelled {', '.join(ids)}")
+            case _:
+                pass
+
+    async def _end_turn(self) -> None:
+        text = await self.chat.end_model()
+        self.transcript.add("model", text)
+        self._finish_transcription("user")
+        self._finish_transcription("model")
+        if not self._engine.turn_running:
+            self._quit_armed = False
+        self._refresh_status()
+
+    def _finish_transcription(self, side: Literal["user", "model"]) -> None:
+        text = self.chat.finish_transcription(side)
+        self.transcript.add("user_voice" if side == "user" else "model_voice", text)
+
+    # ------------------------------------------------------------------- timers
+
+    def _refresh_status(self) -> None:
+        self.status_bar.show(self._engine.status(), self._clock())
+
+    def _refresh_meters(self) -> None:
+        self.query_one("#meters", Meters).show(self._engine.levels())
+
+
+def default_base_dir() -> Path:
+    """The directory relative paths are read from: the current one."""
+    return Path(os.getcwd())

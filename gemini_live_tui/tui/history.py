@@ -1,0 +1,113 @@
+"""Input history kept across runs: Up/Down navigation and a plain-text file, one line each.
+
+File I/O is blocking and small; the app calls :meth:`InputHistory.load` before the UI starts
+and :meth:`InputHistory.append_to_file` from a thread worker, so the event loop never waits
+on the disk.  No textual import here: the prompt widget drives navigation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+__all__ = ["InputHistory"]
+
+logger = logging.getLogger(__name__)
+
+
+class InputHistory:
+    """Lines the user entered, oldest first, with a cursor for Up/Down.
+
+    Args:
+        path: the history file (``None`` keeps history in memory only).
+        limit: most lines kept; the file is trimmed to this on load.
+    """
+
+    def __init__(self, path: Path | None, *, limit: int = 1000) -> None:
+        self.path = path
+        self.limit = limit
+        self.entries: list[str] = []
+        self._index: int | None = None
+        self._draft = ""
+        # The file is appended from worker threads; one writer at a time.
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ persistence
+
+    def load(self) -> None:
+        """Read the file (blocking); a missing or unreadable file means no history."""
+        if self.path is None:
+            return
+        try:
+            text = self.path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            logger.warning("cannot read history %s: %s", self.path, exc.strerror)
+            return
+        lines = [line for line in text.splitlines() if line.strip()]
+        self.entries = lines[-self.limit :]
+        if len(lines) > self.limit:
+            self._rewrite()
+
+    def append_to_file(self, line: str) -> None:
+        """Append one line to the file (blocking: call it from a thread)."""
+        if self.path is None:
+            return
+        with self._lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
+            except OSError as exc:
+                logger.warning("cannot write history %s: %s", self.path, exc.strerror)
+
+    def _rewrite(self) -> None:
+        assert self.path is not None
+        with self._lock:
+            try:
+                self.path.write_text("".join(e + "\n" for e in self.entries), encoding="utf-8")
+            except OSError as exc:
+                logger.warning("cannot trim history %s: %s", self.path, exc.strerror)
+
+    # ------------------------------------------------------------------- navigation
+
+    def add(self, line: str) -> bool:
+        """Remember ``line`` (not blank, not a repeat of the last); True when added."""
+        self.reset()
+        line = line.replace("\n", " ").strip()
+        if not line or (self.entries and self.entries[-1] == line):
+            return False
+        self.entries.append(line)
+        if len(self.entries) > self.limit:
+            del self.entries[0]
+        return True
+
+    def reset(self) -> None:
+        """Leave navigation (after a submit or an edit)."""
+        self._index = None
+        self._draft = ""
+
+    def previous(self, current: str) -> str | None:
+        """The entry before the cursor (Up); ``current`` is kept as the draft."""
+        if not self.entries:
+            return None
+        if self._index is None:
+            self._draft = current
+            self._index = len(self.entries)
+        if self._index == 0:
+            return None
+        self._index -= 1
+        return self.entries[self._index]
+
+    def next(self) -> str | None:
+        """The entry after the cursor (Down); past the newest, the saved draft."""
+        if self._index is None:
+            return None
+        self._index += 1
+        if self._index >= len(self.entries):
+            draft = self._draft
+            self.reset()
+            return draft
+        return self.entries[self._index]

@@ -1,0 +1,140 @@
+"""The chat log: user lines, streamed Markdown replies, transcriptions and system lines.
+
+The log is a scrolling column of small widgets, bounded to ``max_entries`` (the oldest are
+removed), so a long session stays smooth.  Model replies stream into a Markdown widget
+through Textual's ``MarkdownStream``, which coalesces fragments when they arrive faster than
+they can be drawn.  Transcriptions are one line per side that is updated in place while
+partial and frozen when finished.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+__all__ = ["ChatLog", "ModelReply", "SystemLine", "TranscriptionLine", "UserLine"]
+
+Level = Literal["info", "warning", "error"]
+
+
+class UserLine(Static):
+    """A line the user typed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text.assemble(("you ", "bold"), text), markup=False)
+
+
+class SystemLine(Static):
+    """A quiet system line (connected, file summaries, errors)."""
+
+    def __init__(self, text: str, level: Level = "info") -> None:
+        super().__init__(Text(text), markup=False, classes=level)
+
+
+class ModelReply(Markdown):
+    """A model reply rendered as Markdown, grown by streaming."""
+
+
+class TranscriptionLine(Static):
+    """A transcription (``user`` or ``model`` side), partial until finished."""
+
+    def __init__(self, side: Literal["user", "model"]) -> None:
+        super().__init__("", markup=False, classes=f"{side} partial")
+        self.side = side
+        self.text = ""
+
+    def extend(self, fragment: str) -> None:
+        """Append a fragment and redraw in place."""
+        self.text += fragment
+        label = "you (voice) " if self.side == "user" else "model (voice) "
+        self.update(Text.assemble((label, "bold"), self.text.strip()))
+
+    def finish(self) -> None:
+        """Mark the line final (it stops looking partial)."""
+        self.remove_class("partial")
+
+
+class ChatLog(VerticalScroll):
+    """The scrollback.  Call its methods from the app's message handlers only."""
+
+    DEFAULT_CSS = """
+    ChatLog { height: 1fr; }
+    """
+
+    def __init__(self, *, max_entries: int = 500, id: str | None = None) -> None:
+        super().__init__(id=id, can_focus=False)
+        self.max_entries = max_entries
+        self._reply: ModelReply | None = None
+        self._stream: MarkdownStream | None = None
+        self._reply_text = ""
+        self._transcriptions: dict[str, TranscriptionLine] = {}
+
+    def on_mount(self) -> None:
+        # Stay pinned to the bottom as lines arrive, until the user scrolls up.
+        self.anchor()
+
+    async def _add(self, widget: Widget) -> None:
+        await self.mount(widget)
+        excess = len(self.children) - self.max_entries
+        if excess > 0:
+            old = [w for w in self.children[:excess] if w is not self._reply]
+            for widget_ in old:
+                for side, line in list(self._transcriptions.items()):
+                    if line is widget_:
+                        del self._transcriptions[side]
+            await self.remove_children(old)
+
+    async def add_user(self, text: str) -> None:
+        """Echo a line the user sent."""
+        await self._add(UserLine(text))
+
+    async def add_system(self, text: str, level: Level = "info") -> None:
+        """Add a system line."""
+        await self._add(SystemLine(text, level))
+
+    async def append_model(self, fragment: str) -> None:
+        """Stream a fragment of the model's reply (a new reply starts when none is open)."""
+        if self._reply is None:
+            self._reply = ModelReply()
+            self._reply_text = ""
+            await self._add(self._reply)
+            self._stream = Markdown.get_stream(self._reply)
+        self._reply_text += fragment
+        assert self._stream is not None
+        await self._stream.write(fragment)
+
+    async def end_model(self) -> str:
+        """Close the open reply; returns its full text ("" when none was open)."""
+        text = self._reply_text
+        if self._stream is not None:
+            await self._stream.stop()
+        self._reply, self._stream, self._reply_text = None, None, ""
+        return text
+
+    async def transcription(self, side: Literal["user", "model"], fragment: str) -> None:
+        """Grow the partial transcription of ``side`` in place."""
+        line = self._transcriptions.get(side)
+        if line is None:
+            line = TranscriptionLine(side)
+            self._transcriptions[side] = line
+            await self._add(line)
+        line.extend(fragment)
+
+    def finish_transcription(self, side: Literal["user", "model"]) -> str:
+        """Freeze the transcription of ``side``; returns its text ("" when none)."""
+        line = self._transcriptions.pop(side, None)
+        if line is None:
+            return ""
+        line.finish()
+        return line.text.strip()
+
+    async def clear(self) -> None:
+        """Remove every line."""
+        await self.end_model()
+        self._transcriptions.clear()
+        await self.remove_children()
