@@ -85,12 +85,15 @@ def _excerpt(frame: object) -> str:
 def _dec_hook(tp: type, obj: Any) -> Any:
     if tp is types.Int64:
         # bool is an int subclass; a JSON true must not become 1.
+        value: int | None = None
         if type(obj) is int:
-            return types.Int64(obj)
-        if type(obj) is str and _INT_RE.fullmatch(obj):
-            return types.Int64(int(obj))
-        if type(obj) is float and obj.is_integer():
-            return types.Int64(int(obj))
+            value = obj
+        elif (type(obj) is str and _INT_RE.fullmatch(obj)) or (
+            type(obj) is float and obj.is_integer()
+        ):
+            value = int(obj)
+        if value is not None and _INT64_MIN <= value <= _UINT64_MAX:
+            return types.Int64(value)
         raise ValueError(f"expected an int64 (number or decimal string), got {obj!r:.40}")
     raise NotImplementedError(f"no decoder for {tp!r}")
 
@@ -101,7 +104,10 @@ def _enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"cannot encode objects of type {type(obj).__name__}")
 
 
-_INT_RE: Final = re.compile(r"-?[0-9]{1,19}")
+_INT_RE: Final = re.compile(r"-?[0-9]{1,20}")
+# proto3 JSON int64 and uint64 fields share this type; accept the union of both ranges.
+_INT64_MIN: Final = -(2**63)
+_UINT64_MAX: Final = 2**64 - 1
 
 _encoder: Final = msgspec.json.Encoder(enc_hook=_enc_hook)
 _server_decoder: Final = msgspec.json.Decoder(types.ServerMessage, dec_hook=_dec_hook)
