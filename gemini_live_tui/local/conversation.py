@@ -317,7 +317,7 @@ class Conversation:
             return
         results, self._results = self._results, []
         if silent:
-            await self._finish_turn_events(generated=False)
+            await self._finish_turn_events()
             return
         text = "; ".join(
             f"{name} returned {json.dumps(result, sort_keys=True)}" for name, result in results
@@ -428,9 +428,7 @@ class Conversation:
             response_tokens = max(1, len(text) // 4)
             modality = "TEXT"
         await self._emit({"serverContent": {"generationComplete": True}})
-        await self._finish_turn_events(
-            generated=True, usage=self._usage(prompt_tokens, response_tokens, modality)
-        )
+        await self._finish_turn_events(usage=self._usage(prompt_tokens, response_tokens, modality))
 
     async def _after_chunk(self, index: int, seconds: float) -> None:
         if index == 0:
@@ -438,17 +436,17 @@ class Conversation:
         if math.isfinite(self._speed) and self._speed > 0:
             await asyncio.sleep(seconds / self._speed)
 
-    async def _finish_turn_events(
-        self, *, generated: bool, usage: dict[str, Any] | None = None
-    ) -> None:
-        message: dict[str, Any] = {"serverContent": {"turnComplete": True}}
+    async def _finish_turn_events(self, *, usage: dict[str, Any] | None = None) -> None:
+        # The fact sheet: interactionStatus always rides with turnComplete; IDLE = all done.
+        message: dict[str, Any] = {
+            "serverContent": {"turnComplete": True, "interactionStatus": "IDLE"}
+        }
         if usage is not None:
             message["usageMetadata"] = usage
         await self._emit(message)
         self._replying = False
         if self._resumption and not self._open_calls:
             await self._send_handle(resumable=True)
-        del generated
 
     async def _interrupt(self) -> None:
         """New user activity: cut the current reply and cancel open tool calls."""
@@ -466,7 +464,7 @@ class Conversation:
             self._results.clear()
             await self._emit({"toolCallCancellation": {"ids": ids}})
         await self._emit({"serverContent": {"interrupted": True}})
-        await self._finish_turn_events(generated=False)
+        await self._finish_turn_events()
 
     # ------------------------------------------------------------------ helpers
 
@@ -538,9 +536,9 @@ def _example_value(spec: dict[str, Any]) -> Any:
 
 
 def _spread(words: list[str], count: int) -> list[str]:
-    """Share the words out over ``count`` audio chunks, keeping their order."""
-    fragments = [""] * count
+    """Share the words out over ``count`` audio chunks, in order; joined they give the text."""
+    slots: list[list[str]] = [[] for _ in range(count)]
     for index, word in enumerate(words):
-        slot = min(count - 1, index * count // max(1, len(words)))
-        fragments[slot] += word + " "
-    return fragments
+        slots[min(count - 1, index * count // max(1, len(words)))].append(word)
+    last = max((i for i, slot in enumerate(slots) if slot), default=-1)
+    return [" ".join(slot) + (" " if slot and i < last else "") for i, slot in enumerate(slots)]

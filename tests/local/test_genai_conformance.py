@@ -48,7 +48,9 @@ async def test_sdk_text_turn(api_version: str) -> None:
         async with client.aio.live.connect(model=MODEL, config=config) as session:  # type: ignore[attr-defined]
             await session.send_realtime_input(text="hello from the sdk")
             messages = await _turn(session)
-        text = "".join(m.text or "" for m in messages if m.server_content and m.server_content.model_turn)
+        text = "".join(
+            m.text or "" for m in messages if m.server_content and m.server_content.model_turn
+        )
         assert text == "You said: hello from the sdk (turn 1)"
         assert messages[-1].server_content.turn_complete
         assert messages[-1].usage_metadata.total_token_count > 0
@@ -91,7 +93,9 @@ async def test_sdk_client_content_and_tool_call_round_trip() -> None:
                 ]
             )
             messages = await _turn(session)
-            text = "".join(m.text or "" for m in messages if m.server_content and m.server_content.model_turn)
+            text = "".join(
+                m.text or "" for m in messages if m.server_content and m.server_content.model_turn
+            )
             assert text == 'get_weather returned {"sky": "clear"} (turn 1)'
             # The SDK sends snake_case top-level keys; the server normalised them.
             kinds = [next(iter(m)) for m in server.received]
@@ -115,10 +119,14 @@ async def test_sdk_audio_turn_echo() -> None:
             stream = tone(0.5) + silence(0.3)
             for start in range(0, len(stream), 3200):
                 await session.send_realtime_input(
-                    audio=types.Blob(data=stream[start : start + 3200], mime_type="audio/pcm;rate=16000")
+                    audio=types.Blob(
+                        data=stream[start : start + 3200], mime_type="audio/pcm;rate=16000"
+                    )
                 )
             messages = await asyncio.wait_for(_turn(session), timeout=20)
-        pcm = b"".join(m.data or b"" for m in messages if m.server_content and m.server_content.model_turn)
+        pcm = b"".join(
+            m.data or b"" for m in messages if m.server_content and m.server_content.model_turn
+        )
         samples = np.frombuffer(pcm, dtype="<i2")
         assert abs(samples.size / 24_000 - 0.5) < 0.03
         heard = "".join(

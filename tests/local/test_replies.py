@@ -86,7 +86,7 @@ async def test_audio_modality_reply_is_24khz_pcm_with_transcription() -> None:
         sizes = [len(base64.b64decode(part["inlineData"]["data"])) for part in parts]
         assert all(size <= 4800 for size in sizes)  # 100 ms at 24 kHz, 16-bit
         assert all(size >= 960 for size in sizes[:-1])  # at least 20 ms each
-        assert transcript_of(messages).strip() == "You said: speak to me (turn 1)"
+        assert transcript_of(messages) == "You said: speak to me (turn 1)"
         pcm = audio_of(messages)
         assert len(pcm) / 2 / 24_000 > 0.5  # long enough to be heard, scales with text
         await client.close()
@@ -271,7 +271,9 @@ async def test_tool_call_round_trip() -> None:
         assert call["name"] == "get_weather"
         assert call["id"].startswith("function-call-") and call["id"][14:].isdigit()
         assert call["args"] == {"city_name": "example", "days": 1}
-        updates = [m["sessionResumptionUpdate"] for m in client.seen if "sessionResumptionUpdate" in m]
+        updates = [
+            m["sessionResumptionUpdate"] for m in client.seen if "sessionResumptionUpdate" in m
+        ]
         assert updates[-1] == {"resumable": False, "newHandle": ""}
         response = {"id": call["id"], "name": "get_weather", "response": {"temp_c": 21}}
         await client.send({"tool_response": {"function_responses": [response]}})
