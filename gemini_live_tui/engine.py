@@ -330,6 +330,8 @@ class Engine:
         self._system_instruction = settings.system_instruction
         self._stats = EngineStatistics()
         self._stopping = False
+        # While /voice or /system reconnects on purpose, its own notice says what happened.
+        self._reconfiguring = False
         self._send_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ subscriptions
@@ -624,11 +626,16 @@ class Engine:
             )
             return False
         setup = build_setup(self.settings, voice=voice, system_instruction=system_instruction)
+        self._reconfiguring = True
         try:
             ok = await session.reconfigure(setup)
         except LiveError as exc:
+            self._reconfiguring = False
             self.notice(f"not applied ({what}): {exc}", "error")
             return False
+        # The flag is cleared by the Reconnected event (the pump may see it after we return).
+        if not ok:
+            self._reconfiguring = False
         if ok:
             self._voice, self._system_instruction = voice, system_instruction
             self.notice(f"{what}: reconnected with the resumption handle; conversation kept")
@@ -674,17 +681,20 @@ class Engine:
             case events.Reconnecting(attempt=attempt, delay=delay, reason=reason):
                 self._attempt = attempt
                 self._set_phase(Phase.RECONNECTING)
-                self.notice(f"reconnecting ({attempt}) in {delay:.1f} s: {reason}", "warning")
+                if not self._reconfiguring:
+                    self.notice(f"reconnecting ({attempt}) in {delay:.1f} s: {reason}", "warning")
             case events.Reconnected(resumed=resumed):
                 self._attempt = 0
                 self._goaway_deadline = None
                 self._set_phase(Phase.CONNECTED)
-                self.notice(
-                    "reconnected: session resumed"
-                    if resumed
-                    else "reconnected: a fresh session (the conversation did not carry over)",
-                    "info" if resumed else "warning",
-                )
+                if not self._reconfiguring or not resumed:
+                    self.notice(
+                        "reconnected: session resumed"
+                        if resumed
+                        else "reconnected: a fresh session (the conversation did not carry over)",
+                        "info" if resumed else "warning",
+                    )
+                self._reconfiguring = False
             case events.Closed(code=code, reason=reason):
                 self._turn_running = False
                 self._set_phase(Phase.CLOSED)
