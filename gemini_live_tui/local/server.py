@@ -103,9 +103,27 @@ class ConnectionRecord:
     images: list[ReceivedImage] = field(default_factory=list)
     resumed: bool = False
     open: bool = True
+    messages_received: int = 0
+    messages_sent: int = 0
     close_code: int | None = None
     close_reason: str = ""
     session_id: int | None = None
+
+    def keep_received(self, message: dict[str, Any], retain: int) -> None:
+        self.messages_received += 1
+        _append_bounded(self.received, message, retain)
+
+    def keep_sent(self, message: dict[str, Any], retain: int) -> None:
+        self.messages_sent += 1
+        _append_bounded(self.sent, message, retain)
+
+
+def _append_bounded(items: list[Any], item: Any, retain: int) -> None:
+    # Long offline demos stream audio and screen frames for hours: keep memory bounded by
+    # forgetting the oldest entries (counters keep counting).
+    items.append(item)
+    if len(items) > retain:
+        del items[: len(items) - retain]
 
 
 class LocalLiveServer:
@@ -125,6 +143,8 @@ class LocalLiveServer:
             ``client_ssl_context`` trusts it.
         handle_ttl: seconds a resumption handle stays valid (the real service: 2 h).
         clock: monotonic clock, injectable for handle expiry tests.
+        retain: messages kept per connection in ``received``/``sent`` (and images kept in
+            ``images``) before the oldest are forgotten.
     """
 
     def __init__(
@@ -142,6 +162,7 @@ class LocalLiveServer:
         tls: bool = False,
         handle_ttl: float = 7200.0,
         clock: Callable[[], float] = time.monotonic,
+        retain: int = 5000,
     ) -> None:
         self.host = host
         self._requested_port = port
@@ -153,6 +174,7 @@ class LocalLiveServer:
         self.chunk_ms = chunk_ms
         self.handle_ttl = handle_ttl
         self._clock = clock
+        self.retain = max(1, retain)
         self._tls: LoopbackTLS | None = self_signed(host) if tls else None
         self.faults = FaultPlan()
         self.records: list[ConnectionRecord] = []
@@ -260,7 +282,7 @@ class LocalLiveServer:
 
     @property
     def received(self) -> list[dict[str, Any]]:
-        """Every normalised client message, all connections, in arrival order per connection."""
+        """Normalised client messages of all connections (the last ``retain`` of each)."""
         return [message for record in self.records for message in record.received]
 
     @property
@@ -278,8 +300,8 @@ class LocalLiveServer:
         return {
             "connections": self.connections,
             "open_connections": self.open_connections,
-            "messages_received": sum(len(r.received) for r in self.records),
-            "messages_sent": sum(len(r.sent) for r in self.records),
+            "messages_received": sum(r.messages_received for r in self.records),
+            "messages_sent": sum(r.messages_sent for r in self.records),
             "audio_bytes_received": self.audio_bytes,
             "images_received": len(self.images),
             "resumed_connections": sum(1 for r in self.records if r.resumed),
@@ -348,10 +370,10 @@ class LocalLiveServer:
     # ------------------------------------------------------------------ conversation host
 
     def record_image(self, image: ReceivedImage) -> None:
-        self.images.append(image)
+        _append_bounded(self.images, image, self.retain)
         record = self._record(image.connection_id)
         if record is not None:
-            record.images.append(image)
+            _append_bounded(record.images, image, self.retain)
         self._notify()
 
     def record_audio(self, connection_id: int, size: int) -> None:
@@ -419,7 +441,7 @@ class LocalLiveServer:
         self._notify()
 
         async def emit(message: dict[str, Any]) -> None:
-            record.sent.append(message)
+            record.keep_sent(message, self.retain)
             self._notify()
             with contextlib.suppress(ConnectionClosed):
                 await ws.send(encode_frame(message))
@@ -493,7 +515,7 @@ class LocalLiveServer:
             message = parse_frame(frame)
         except WireError as exc:
             raise Rejection(1007, INVALID_ARGUMENT) from exc
-        record.received.append(message)
+        record.keep_received(message, self.retain)
         self._notify()
         return message
 
@@ -524,7 +546,7 @@ class LocalLiveServer:
         record = self._record(connection_id)
         message = {"goAway": {"timeLeft": duration(grace)}}
         if record is not None:
-            record.sent.append(message)
+            record.keep_sent(message, self.retain)
             self._notify()
         try:
             await ws.send(encode_frame(message))

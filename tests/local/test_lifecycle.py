@@ -184,3 +184,16 @@ async def test_inspection_and_wait_for() -> None:
         await server.wait_for(lambda: server.open_connections == 0)
         assert server.records[0].close_code == 1000
         assert "test-key" not in repr(server) and "test-key" not in repr(server.records[0])
+
+
+async def test_retention_bounds_memory_but_counters_keep_counting() -> None:
+    async with LocalLiveServer(retain=3) as server:
+        client = await open_client(server)
+        for index in range(5):
+            await client.send({"realtimeInput": {"text": f"t{index}"}})
+            await client.until_turn_complete()
+        await client.close()
+        record = server.records[0]
+        assert len(record.received) == 3
+        assert record.received[-1] == {"realtimeInput": {"text": "t4"}}
+        assert server.statistics()["messages_received"] == 6
