@@ -105,6 +105,9 @@ class GeminiLiveApp(App[int]):
         self._quit_armed = False
         self._quitting = False
         self._unsubscribe: Callable[[], None] | None = None
+        # Widgets the timers touch are kept here: a timer may fire during teardown.
+        self._status = StatusBar(id="status")
+        self._meters = Meters(id="meters")
 
     # ---------------------------------------------------------------- CommandHost API
 
@@ -173,11 +176,11 @@ class GeminiLiveApp(App[int]):
     @property
     def status_bar(self) -> StatusBar:
         """The status bar widget."""
-        return self.query_one("#status", StatusBar)
+        return self._status
 
     def compose(self) -> ComposeResult:
         yield ChatLog(id="log")
-        yield Meters(id="meters")
+        yield self._meters
         yield Static("", id="hint", markup=False)
         yield Prompt(
             history=self.history,
@@ -185,7 +188,7 @@ class GeminiLiveApp(App[int]):
             placeholder="Type a message, @file to send a file, /help for commands",
             id="prompt",
         )
-        yield StatusBar(id="status")
+        yield self._status
 
     def on_mount(self) -> None:
         self._unsubscribe = self._engine.subscribe(self._on_app_event)
@@ -341,7 +344,7 @@ class GeminiLiveApp(App[int]):
         self.status_bar.show(self._engine.status(), self._clock())
 
     def _refresh_meters(self) -> None:
-        self.query_one("#meters", Meters).show(self._engine.levels())
+        self._meters.show(self._engine.levels())
 
 
 def default_base_dir() -> Path:

@@ -57,13 +57,16 @@ def make_app(
     server: Callable[[], Any] | None = None,
     clock: Callable[[], float] = time.monotonic,
     history: InputHistory | None = None,
+    connector: Any = None,
     **flags: Any,
 ) -> GeminiLiveApp:
     """The real app around a real engine that starts its own local Live server."""
     settings = local_settings(tmp_path, **flags)
     assert settings.paths is not None
+    extra = {"connector": connector} if connector is not None else {}
     engine = Engine(
         settings,
+        **extra,
         local_server=server or (lambda: LocalLiveServer(port=0, speed=math.inf)),
         reconnect=ReconnectPolicy(base_delay=0.01, max_delay=0.05, max_attempts=5),
         clock=clock,

@@ -8,6 +8,7 @@ changes, so an idle app costs next to nothing.  ``None`` draws the empty "off" s
 from __future__ import annotations
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
@@ -55,11 +56,17 @@ class Meters(Horizontal):
     Meters LevelMeter { width: auto; margin-right: 3; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        yield LevelMeter("mic", id="mic-meter")
-        yield LevelMeter("spk", id="speaker-meter")
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # Kept as attributes: the timer may fire while the app is tearing the DOM down.
+        self.mic = LevelMeter("mic", id="mic-meter")
+        self.speaker = LevelMeter("spk", id="speaker-meter")
+
+    def compose(self) -> ComposeResult:
+        yield self.mic
+        yield self.speaker
 
     def show(self, levels: Levels) -> None:
         """Draw both meters from one snapshot."""
-        self.query_one("#mic-meter", LevelMeter).show(levels.mic)
-        self.query_one("#speaker-meter", LevelMeter).show(levels.speaker)
+        self.mic.show(levels.mic)
+        self.speaker.show(levels.speaker)
