@@ -82,10 +82,10 @@ def make_app(
 
 
 async def wait_for(
-    pilot: Pilot[Any], predicate: Callable[[], bool], *, timeout: float = 15.0, what: str = ""
+    pilot: Pilot[Any], predicate: Callable[[], bool], *, limit: float = 15.0, what: str = ""
 ) -> None:
-    """Let the app run until ``predicate()`` holds (fails after ``timeout`` seconds)."""
-    deadline = time.monotonic() + timeout
+    """Let the app run until ``predicate()`` holds (fails after ``limit`` seconds)."""
+    deadline = time.monotonic() + limit
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")

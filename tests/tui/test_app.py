@@ -47,6 +47,11 @@ def model_entries(app: Any) -> list[str]:
     return [e.text for e in app.transcript.entries if e.role in ("model", "model_voice")]
 
 
+def _touch(path: Path) -> Path:
+    path.touch()
+    return path
+
+
 def write_wav(path: Path, *, rate: int = 44100, channels: int = 2, seconds: float = 1.0) -> None:
     frames = int(rate * seconds)
     with wave.open(str(path), "wb") as out:
@@ -268,8 +273,8 @@ async def test_bad_files_are_reported_and_the_rest_is_sent(tmp_path: Path) -> No
     (tmp_path / "notes.txt").write_text("hi")
     (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     (tmp_path / "folder.png").mkdir()
-    with open(tmp_path / "huge.png", "wb") as handle:  # sparse: large on stat, cheap on disk
-        handle.truncate(60 * 1024 * 1024)
+    # Sparse: large on stat, cheap on disk.
+    os.truncate(_touch(tmp_path / "huge.png"), 60 * 1024 * 1024)
     (tmp_path / "bad.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
     app = make_app(tmp_path, text=True)
     async with app.run_test(size=(160, 40)) as pilot:
