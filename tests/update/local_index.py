@@ -44,8 +44,8 @@ class LocalIndex:
     @property
     def url(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/simple"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/simple"
 
     def url_with(self, user: str, password: str) -> str:
         return self.url.replace("http://", f"http://{user}:{password}@", 1)
