@@ -139,7 +139,12 @@ async function connect() {
   $("connect").disabled = true;
   setStatus("connecting", "idle");
   try {
-    await ensurePlayback();
+    try {
+      await ensurePlayback();
+    } catch (error) {
+      // No audio output (a headless browser, a blocked device): text still works.
+      addLine("info", `audio playback unavailable: ${error.message || error}`);
+    }
     const reply = await fetch("/api/auth", { method: "POST" });
     const body = await reply.json();
     if (!reply.ok) throw new Error(body.error || `auth failed (${reply.status})`);
