@@ -315,7 +315,7 @@ def _token_start(head: str) -> int:
 
 def complete_path(prefix: str, *, base_dir: Path | None = None, limit: int = 200) -> list[str]:
     """``@``-forms of the paths that start with ``prefix`` (directories end with ``/``)."""
-    if prefix[:1] in "\"'":
+    if prefix and prefix[0] in "\"'":
         prefix = prefix[1:].rstrip(prefix[0])
     prefix = prefix.replace("\\ ", " ")
     expanded = os.path.expanduser(prefix)
