@@ -20,7 +20,6 @@ Encoding writes camelCase JSON with unset fields omitted and ``bytes`` as standa
 
 from __future__ import annotations
 
-import binascii
 import functools
 import re
 from collections.abc import Callable
@@ -163,7 +162,7 @@ def _check_one_field(message: types.ClientMessage) -> None:
 @functools.lru_cache(maxsize=16)
 def _audio_prefix(sample_rate: int, mime_type: str | None) -> bytes:
     mime = mime_type if mime_type is not None else f"audio/pcm;rate={sample_rate}"
-    return b'{"realtimeInput":{"audio":{"mimeType":' + _encoder.encode(mime) + b',"data":"'
+    return b'{"realtimeInput":{"audio":{"mimeType":' + _encoder.encode(mime) + b',"data":'
 
 
 def encode_audio(pcm: bytes, sample_rate: int = 16000, *, mime_type: str | None = None) -> bytes:
@@ -179,9 +178,8 @@ def encode_audio(pcm: bytes, sample_rate: int = 16000, *, mime_type: str | None 
     """
     if sample_rate <= 0:
         raise ProtocolError(f"cannot encode audio: sample rate {sample_rate} is not positive")
-    return b"".join(
-        (_audio_prefix(sample_rate, mime_type), binascii.b2a_base64(pcm, newline=False), b'"}}}')
-    )
+    # msgspec writes bytes as a quoted standard-base64 string, a little faster than binascii.
+    return b"".join((_audio_prefix(sample_rate, mime_type), _encoder.encode(pcm), b"}}}"))
 
 
 # ---------------------------------------------------------------------------------------------
