@@ -47,6 +47,7 @@ from gemini_live_tui.live import (
     TransportConfig,
 )
 from gemini_live_tui.protocol import events, types
+from gemini_live_tui.screen_link import ScreenLink
 
 __all__ = [
     "AppEvent",
@@ -289,6 +290,9 @@ class Engine:
         reconnect: backoff policy for lost connections.
         clock: monotonic clock for elapsed time, goAway countdown and latency.
         base_dir: directory that relative ``@file`` paths are read from (the cwd).
+        screen_options: passed to :class:`~gemini_live_tui.screen_link.ScreenLink`
+            (``engine.screen``, the ``/share-screen`` and ``/snap`` backend): grabber
+            factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``.
     """
 
     def __init__(
@@ -301,6 +305,7 @@ class Engine:
         reconnect: ReconnectPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         base_dir: Path | None = None,
+        screen_options: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self._connector = connector
@@ -333,6 +338,8 @@ class Engine:
         # While /voice or /system reconnects on purpose, its own notice says what happened.
         self._reconfiguring = False
         self._send_lock = asyncio.Lock()
+        # Screen sharing registers its status word and shutdown hook itself.
+        self.screen = ScreenLink(self, **(screen_options or {}))
 
     # ------------------------------------------------------------------ subscriptions
 

@@ -1,0 +1,225 @@
+"""Screen sharing wired into the engine: ``/share-screen`` and ``/snap`` on the event loop.
+
+:class:`ScreenLink` sits beside the :class:`~gemini_live_tui.engine.Engine` (which creates
+one as ``engine.screen``).  It owns a :class:`~gemini_live_tui.capture.ScreenShare` and
+bridges its worker thread to asyncio: each frame is handed to the loop with
+``call_soon_threadsafe`` and sent with ``engine.send_video``.  A frame is dropped, never
+queued, when the session is not connected (reconnecting) or the previous frame is still
+being written: a stale screen is worse than none.  Capture errors become one notice line and
+sharing stops; the app keeps running.
+
+Capture (mss, Pillow, numpy) is imported on first use so the app starts fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from gemini_live_tui.errors import LiveError
+
+if TYPE_CHECKING:
+    from gemini_live_tui.capture import ScreenShare, ShareStatistics
+    from gemini_live_tui.engine import Engine
+    from gemini_live_tui.media import PreparedImage
+
+__all__ = ["ScreenLink", "parse_share_args"]
+
+logger = logging.getLogger(__name__)
+
+USAGE = "usage: /share-screen list | /share-screen <id or name> [seconds] | /share-screen (stop)"
+
+
+def parse_share_args(args: str) -> tuple[str, float | None]:
+    """Split ``/share-screen`` arguments into a target and an optional interval.
+
+    ``w2``, ``w2 3``, ``"Known Picture" 2`` and ``monitor 1`` all work: a last word that
+    is a number is the interval when something precedes it.
+
+    Raises:
+        ValueError: unbalanced quotes.
+    """
+    words = shlex.split(args)
+    interval: float | None = None
+    if len(words) > 1:
+        try:
+            interval = float(words[-1])
+        except ValueError:
+            interval = None
+        else:
+            words = words[:-1]
+    return " ".join(words), interval
+
+
+class ScreenLink:
+    """Screen sharing for one engine.
+
+    Args:
+        engine: the engine whose session receives the frames.
+        share_options: passed to :class:`~gemini_live_tui.capture.ScreenShare` (grabber
+            factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``).
+    """
+
+    def __init__(self, engine: Engine, **share_options: Any) -> None:
+        self._engine = engine
+        self._options = share_options
+        self._share: ScreenShare | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._in_flight: asyncio.Task[None] | None = None
+        self.frames_dropped_busy = 0
+        engine.add_feature_provider("screen", self.status_word)
+        engine.add_shutdown_hook(self.close)
+
+    # -------------------------------------------------------------------- commands
+
+    async def command(self, args: str) -> None:
+        """Run ``/share-screen <args>``: ``list``, a target with an interval, or stop."""
+        text = args.strip()
+        if not text:
+            await self.stop()
+            return
+        if text.lower() == "list":
+            await self.list_targets()
+            return
+        try:
+            target, interval = parse_share_args(text)
+        except ValueError as exc:
+            self._engine.notice(f"/share-screen: {exc}; {USAGE}", "warning")
+            return
+        await self.start(target, interval)
+
+    async def list_targets(self) -> None:
+        """Notice lines ``id  kind  name  WxH`` for every monitor and window."""
+        share = self._ensure()
+        try:
+            targets = await asyncio.to_thread(share.list_targets)
+        except LiveError as exc:
+            self._engine.notice(str(exc), "error")
+            return
+        self._engine.notice("screens and windows (/share-screen <id> [seconds]):")
+        for target in targets:
+            self._engine.notice("  " + target.describe())
+
+    async def start(self, target: str, interval: float | None = None) -> bool:
+        """Start (or retarget) sharing; returns whether sharing runs."""
+        share = self._ensure()
+        try:
+            started = await asyncio.to_thread(share.start, target, interval)
+        except LiveError as exc:
+            self._engine.notice(str(exc), "error")
+            return False
+        self._engine.notice(started.describe())
+        self._engine.set_feature("screen", self.status_word())
+        return True
+
+    async def stop(self) -> None:
+        """Stop sharing, with a summary line."""
+        if self._share is None or not self._share.sharing:
+            self._engine.notice(
+                "screen sharing is off (/share-screen list, then /share-screen <id>)"
+            )
+            return
+        stats = await asyncio.to_thread(self._share.stop)
+        if stats is not None:
+            self._engine.notice(f"screen sharing stopped: {_summary(stats)}")
+        self._engine.set_feature("screen", "off")
+
+    async def snap(self) -> None:
+        """Send one frame now, sharing or not."""
+        if not self._connected():
+            self._engine.notice("not connected: no screen frame was sent", "error")
+            return
+        share = self._ensure()
+        try:
+            frame = await asyncio.to_thread(share.snap)
+        except LiveError as exc:
+            self._engine.notice(str(exc), "error")
+            return
+        if frame is None:
+            self._engine.notice("snapshot requested from the running screen share")
+            return
+        await self._engine.send_video(frame.data, mime_type=frame.mime_type)
+        self._engine.notice(f"[screen] {frame.summary()}")
+
+    # ---------------------------------------------------------------------- status
+
+    def status_word(self) -> str:
+        """The status bar's screen field: ``off`` or ``m1 12 sent 3 skipped``."""
+        return "off" if self._share is None else self._share.status_word()
+
+    def statistics(self) -> ShareStatistics | None:
+        """The current or last sharing run's counters."""
+        return None if self._share is None else self._share.statistics()
+
+    @property
+    def sharing(self) -> bool:
+        """Whether a share is running."""
+        return self._share is not None and self._share.sharing
+
+    async def close(self) -> None:
+        """Stop sharing (engine shutdown)."""
+        if self._share is not None:
+            await asyncio.to_thread(self._share.close)
+        if self._in_flight is not None and not self._in_flight.done():
+            self._in_flight.cancel()
+
+    # -------------------------------------------------------------------- plumbing
+
+    def _ensure(self) -> ScreenShare:
+        if self._share is None:
+            from gemini_live_tui.capture import ScreenShare
+
+            self._loop = asyncio.get_running_loop()
+            self._share = ScreenShare(
+                send=self._from_thread,
+                is_connected=self._connected,
+                on_error=self._failed_from_thread,
+                **self._options,
+            )
+        return self._share
+
+    def _connected(self) -> bool:
+        # Read from worker threads too: one attribute read, no locking needed.
+        return self._engine.phase == "connected"
+
+    def _from_thread(self, frame: PreparedImage) -> None:
+        """Worker thread: hand the frame to the loop without waiting."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            raise RuntimeError("the event loop is gone")
+        loop.call_soon_threadsafe(self._send_on_loop, frame)
+
+    def _send_on_loop(self, frame: PreparedImage) -> None:
+        if not self._connected():
+            self.frames_dropped_busy += 1
+            return
+        if self._in_flight is not None and not self._in_flight.done():
+            # The socket has not taken the last frame yet; a newer one will come.
+            self.frames_dropped_busy += 1
+            return
+        self._in_flight = asyncio.ensure_future(self._send(frame))
+
+    async def _send(self, frame: PreparedImage) -> None:
+        try:
+            await self._engine.send_video(frame.data, mime_type=frame.mime_type)
+        except LiveError as exc:
+            logger.warning("screen frame not sent: %s", exc)
+
+    def _failed_from_thread(self, message: str) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._failed, message)
+
+    def _failed(self, message: str) -> None:
+        self._engine.notice(f"screen sharing stopped: {message}", "error")
+        self._engine.set_feature("screen", "off")
+
+
+def _summary(stats: ShareStatistics) -> str:
+    kb = stats.bytes_sent / 1024
+    return (
+        f"{stats.frames_sent} frames sent ({kb:.0f} KB), {stats.frames_skipped} unchanged "
+        f"skipped, {stats.frames_dropped} dropped while reconnecting"
+    )
