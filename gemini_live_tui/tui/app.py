@@ -76,6 +76,7 @@ class GeminiLiveApp(App[int]):
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
         # Esc must neither interrupt the model nor lose the typed text.
         Binding("escape", "nothing", show=False, priority=True),
+        Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
     ]
 
     def __init__(
@@ -275,6 +276,10 @@ class GeminiLiveApp(App[int]):
             self.chat.scroll_page_up()
         else:
             self.chat.scroll_page_down()
+
+    async def action_snap(self) -> None:
+        """F5: send one screen frame now (``/snap``)."""
+        await self._command_table.dispatch(self, "/snap")
 
     def action_nothing(self) -> None:
         """Esc: deliberately nothing."""

@@ -207,6 +207,18 @@ async def _voice(host: CommandHost, args: str) -> None:
     await engine.set_voice(voice)
 
 
+async def _share_screen(host: CommandHost, args: str) -> None:
+    await host.engine.screen.command(args)
+
+
+async def _snap(host: CommandHost, args: str) -> None:
+    await host.engine.screen.snap()
+
+
+def _complete_share_screen(words: Sequence[str], prefix: str) -> Iterable[str]:
+    return ["list"] if not words and "list".startswith(prefix) else []
+
+
 def _complete_system(words: Sequence[str], prefix: str) -> Iterable[str]:
     if not words:
         return [a for a in ("show", "set", "clear") if a.startswith(prefix)]
@@ -250,6 +262,14 @@ BUILTIN_COMMANDS: list[Command] = [
         _voice,
         _complete_voice,
     ),
+    Command(
+        "share-screen",
+        "list|<id or name> [seconds]",
+        "share a screen or window (every 1 s or more; changed frames only); alone: stop",
+        _share_screen,
+        _complete_share_screen,
+    ),
+    Command("snap", "", "send one screen frame now, sharing or not (key: F5)", _snap),
 ]
 """The commands every app has; subsystems append theirs here."""
 

@@ -41,27 +41,63 @@ def _tokens(count: int) -> str:
     return str(count)
 
 
-def format_status(status: EngineStatus, now: float) -> Text:
-    """The status line for ``status`` at monotonic time ``now``."""
-    sep = (" │ ", "dim")
+def format_status(status: EngineStatus, now: float, width: int | None = None) -> Text:
+    """The status line for ``status`` at monotonic time ``now``.
+
+    When ``width`` is given and the full line does not fit, it is made compact step by
+    step (shorter device words, shorter labels, narrower separators) before anything is cut.
+    """
+    for compact in range(6):
+        text = _render(status, now, compact)
+        if width is None or text.cell_len <= width:
+            return text
+    text.truncate(width or 0, overflow="ellipsis")
+    return text
+
+
+def _render(status: EngineStatus, now: float, compact: int) -> Text:
+    sep = (" │ " if compact < 3 else "│", "dim")
+    style = _PHASE_STYLE[status.phase]
     phase = status.phase.value
     if status.phase is Phase.RECONNECTING and status.reconnect_attempt:
         limit = status.reconnect_max if status.reconnect_max is not None else "∞"
         phase = f"reconnecting {status.reconnect_attempt}/{limit}"
-    text = Text.assemble(("● ", _PHASE_STYLE[status.phase]), (phase, _PHASE_STYLE[status.phase]))
-    text.append_text(Text.assemble(sep, f"{status.backend} · {status.model}"))
-    features = " ".join(f"{_SHORT.get(name, name)} {state}" for name, state in status.features)
+    segments: list[Text] = [
+        Text.assemble(("● ", style), (phase, style)),
+        Text(_where(status.backend, status.model, compact)),
+    ]
+    features = _features(status.features, compact >= 1)
     if features:
-        text.append_text(Text.assemble(sep, features))
+        segments.append(Text(features))
     elapsed = _clock(now - status.started_at) if status.started_at is not None else "--:--"
-    text.append_text(Text.assemble(sep, elapsed))
+    clock = Text(elapsed)
     if status.goaway_deadline is not None:
-        left = status.goaway_deadline - now
-        text.append_text(Text.assemble(sep, (f"goAway {max(0, int(left))}s", "yellow")))
-    text.append_text(Text.assemble(sep, f"{_tokens(status.tokens)} tok"))
+        left = max(0, int(status.goaway_deadline - now))
+        clock.append(f" goAway {left}s", style="yellow")
+    segments.append(clock)
+    segments.append(Text(f"{_tokens(status.tokens)} tok"))
     latency = f"{status.last_latency:.2f}s" if status.last_latency is not None else "--"
-    text.append_text(Text.assemble(sep, f"latency {latency}"))
-    return text
+    segments.append(Text(f"{'lat' if compact >= 2 else 'latency'} {latency}"))
+    return Text(sep[0], style=sep[1]).join(segments)
+
+
+def _where(backend: str, model: str, compact: int) -> str:
+    if compact >= 5:
+        return backend
+    if compact >= 4:
+        # "gemini-3.1-flash-live-preview" -> "3.1-flash-live": enough to tell models apart.
+        model = model.removeprefix("gemini-").removesuffix("-preview")
+    return f"{backend}:{model}" if compact >= 2 else f"{backend} · {model}"
+
+
+def _features(features: tuple[tuple[str, str], ...], compact: bool) -> str:
+    if not compact:
+        return " ".join(f"{_SHORT.get(name, name)} {state}" for name, state in features)
+    # Compact: names that share a state are grouped ("mic/spk/scr off").
+    groups: dict[str, list[str]] = {}
+    for name, state in features:
+        groups.setdefault(state, []).append(_SHORT.get(name, name))
+    return " ".join(f"{'/'.join(names)} {state}" for state, names in groups.items())
 
 
 class StatusBar(Static):
@@ -77,7 +113,8 @@ class StatusBar(Static):
 
     def show(self, status: EngineStatus, now: float) -> None:
         """Redraw for ``status`` if anything visible changed."""
-        text = format_status(status, now)
+        width = self.content_size.width or None
+        text = format_status(status, now, width)
         if text.plain != self._plain:
             self._plain = text.plain
             self.update(text)
