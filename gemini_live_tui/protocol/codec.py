@@ -271,12 +271,14 @@ def _type_info(target: object) -> mi.Type:
 
 
 @functools.cache
-def _field_table(struct: type) -> dict[str, tuple[str, mi.Type]]:
+def _field_table(struct: type, allow_snake: bool) -> dict[str, tuple[str, mi.Type]]:
+    """Key -> (wire name, field type); snake_case keys too when ``allow_snake``."""
     info = _type_info(struct)
     assert isinstance(info, mi.StructType)
     table: dict[str, tuple[str, mi.Type]] = {}
     for field in info.fields:
-        table[field.name] = (field.encode_name, field.type)
+        if allow_snake:
+            table[field.name] = (field.encode_name, field.type)
         table[field.encode_name] = (field.encode_name, field.type)
     return table
 
@@ -291,14 +293,12 @@ def _repair(value: Any, tp: mi.Type, allow_snake: bool) -> Any:
                 return _repair(value, member, allow_snake)
         return value
     if isinstance(tp, mi.StructType) and type(value) is dict:
-        table = _field_table(tp.cls)
+        table = _field_table(tp.cls, allow_snake)
         out: dict[str, Any] = {}
         for key, item in value.items():
             entry = table.get(key)
             if entry is None:
-                if not allow_snake:
-                    out[key] = item  # unknown: msgspec ignores it
-                continue
+                continue  # unknown: ignored, as on the fast path
             wire_name, field_type = entry
             out[wire_name] = _repair(item, field_type, allow_snake)
         return out

@@ -542,3 +542,16 @@ def test_events_are_frozen() -> None:
     with pytest.raises(AttributeError):
         event.text = "y"  # type: ignore[misc]
     assert "bytes>" in repr(events.ModelAudio(b"\x00" * 9600))
+
+
+def test_repair_path_ignores_snake_case_keys_like_the_fast_path() -> None:
+    # The service writes camelCase; a snake_case key is unknown on both paths, so a frame
+    # must not decode differently just because its base64 needed repairing.
+    part = {"inlineData": {"mimeType": "audio/pcm", "data": "-_-_"}}
+    frame = {"serverContent": {"modelTurn": {"parts": [part]}, "turn_complete": True}}
+    content = codec.decode(json.dumps(frame)).server_content
+    assert content is not None
+    assert content.turn_complete is None
+    fast = {"serverContent": {"generationComplete": True, "turn_complete": True}}
+    fast_content = codec.decode(json.dumps(fast)).server_content
+    assert fast_content is not None and fast_content.turn_complete is None
