@@ -136,3 +136,24 @@ async def test_sdk_audio_turn_echo() -> None:
         )
         assert heard == "[speech 0.50 s]"
         assert server.audio_bytes == len(stream)
+
+
+@pytest.mark.filterwarnings("ignore:The SDK.s ephemeral token support")
+async def test_sdk_ephemeral_token_uses_the_constrained_method() -> None:
+    token = "auth_tokens/local-test-token"
+    async with LocalLiveServer(tls=True, api_key=token) as server:
+        client = genai.Client(
+            api_key=token,
+            http_options={
+                "base_url": server.base_url + "/",
+                "api_version": "v1alpha",
+                "async_client_args": {"ssl": server.client_ssl_context},
+            },
+        )
+        config = types.LiveConnectConfig(response_modalities=["TEXT"])
+        async with client.aio.live.connect(model=MODEL, config=config) as session:  # type: ignore[attr-defined]
+            await session.send_realtime_input(text="token")
+            messages = await _turn(session)
+        assert messages[-1].server_content.turn_complete
+        assert server.records[0].route.constrained
+        assert server.records[0].route.api_version == "v1alpha"
