@@ -276,16 +276,41 @@ def _last_error_line(output: str) -> str:
 
 
 def _installer_command(inst: Installation, args: Sequence[str]) -> list[str]:
-    """The command that runs ``pip <args>`` against ``inst``'s environment."""
-    if inst.kind == "uv tool" or importlib.util.find_spec("pip") is None:
-        uv = shutil.which("uv")
-        if uv is None:
-            raise UpdateError(
-                f"the environment at {inst.env_dir} has no pip and uv is not on PATH; "
-                "install uv or pip there first"
-            )
-        return [uv, "pip", *args[:1], "--python", str(inst.python), *args[1:]]
-    return [str(inst.python), "-m", "pip", *args]
+    """The command that runs ``pip <args>`` against ``inst``'s environment.
+
+    The environment's own pip when it has one; ``uv pip`` for uv tool environments (they
+    have no pip) and for pip-less ones; ``pipx runpip`` for a pip-less pipx environment.
+    """
+    uv = shutil.which("uv")
+    if inst.kind != "uv tool" and importlib.util.find_spec("pip") is not None:
+        return [str(inst.python), "-m", "pip", *args]
+    if uv is not None:
+        # uv spells pip's --force-reinstall as --reinstall.
+        uv_args = ["--reinstall" if arg == "--force-reinstall" else arg for arg in args]
+        return [uv, "pip", *uv_args[:1], "--python", str(inst.python), *uv_args[1:]]
+    pipx = shutil.which("pipx")
+    if inst.kind == "pipx" and pipx is not None:
+        return [pipx, "runpip", inst.env_dir.name, *args]
+    raise UpdateError(
+        f"the environment at {inst.env_dir} has no pip and uv is not on PATH; "
+        "install uv (or pip into that environment) and try again"
+    )
+
+
+def _note_pipx_version(inst: Installation, version: Version) -> None:
+    """Keep ``pipx list`` truthful: record the new version in pipx's metadata, if present."""
+    path = inst.env_dir / "pipx_metadata.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        main = data["main_package"]
+        if isinstance(main, dict) and "package_version" in main:
+            main["package_version"] = str(version)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=4, sort_keys=True), encoding="utf-8")
+            os.replace(tmp, path)
+    except (OSError, ValueError, KeyError, TypeError):
+        # pipx's bookkeeping is a nicety; the upgrade itself already succeeded.
+        pass
 
 
 def _installer_env(index_url: str) -> dict[str, str]:
@@ -378,6 +403,8 @@ def upgrade(
     else:
         problem = check_starts(inst.launcher, target)
         if problem is None:
+            if inst.kind == "pipx":
+                _note_pipx_version(inst, target)
             return
         failure = f"{DIST_NAME} {target} does not start ({problem})"
     echo(f"{failure}; rolling back to {inst.version} ...")
