@@ -63,8 +63,11 @@ class EchoCanceller:
 
     Args:
         sample_rate: rate of both signals (8000-48000; 16000 is what the pipeline uses).
-        engine: ``"mdf"`` (ours, default), ``"webrtc"``, ``"speex"`` or ``"off"``.
-        filter_ms: length of echo path the linear filter models: bulk delay plus room tail.
+        engine: ``"kalman"`` (ours, default), ``"mdf"`` (ours, NLMS), ``"webrtc"``,
+            ``"speex"`` or ``"off"``.
+        filter_ms: length of echo path the linear filter models after the bulk delay
+            (the room's tail); for ``"speex"`` and ``"mdf"`` it must cover the delay too.
+        max_delay_ms: largest bulk delay the ``"kalman"`` engine looks for (0: none).
         suppress: run the residual echo suppressor after the linear filter.
 
     Not thread-safe: one worker thread owns it.
@@ -74,8 +77,9 @@ class EchoCanceller:
         self,
         sample_rate: int = 16000,
         *,
-        engine: EngineName = "mdf",
-        filter_ms: int = 560,
+        engine: EngineName = "kalman",
+        filter_ms: int = 360,
+        max_delay_ms: int = 400,
         suppress: bool = True,
     ) -> None:
         if sample_rate % 100 or not 8000 <= sample_rate <= 48000:
@@ -89,7 +93,12 @@ class EchoCanceller:
         self.block = sample_rate // 100
         self._engine: _Engine
         if engine == "kalman":
-            self._engine = _KalmanEngine(self.block, filter_ms * sample_rate // 1000, suppress)
+            self._engine = _KalmanEngine(
+                self.block,
+                filter_ms * sample_rate // 1000,
+                suppress,
+                max_delay=max_delay_ms * sample_rate // 1000,
+            )
         elif engine == "mdf":
             self._engine = _MdfEngine(self.block, filter_ms * sample_rate // 1000, suppress)
         elif engine == "webrtc":
@@ -330,71 +339,255 @@ class _KalmanEngine:
     The state-space form (Enzner and Vary) gives every bin of every partition its own
     step: large while the echo path is uncertain (fast convergence), small once it is
     known, and small whenever the error is loud compared with the predicted echo (the
-    error-power term plays the part of a double-talk detector).
+    error-power term plays the part of a double-talk detector).  Arrays are updated
+    in place (double precision: numpy's FFT is faster there than in single): this runs every 10 ms on the mic worker.
     """
 
-    def __init__(self, block: int, filter_len: int, suppress: bool, a: float = 0.9995) -> None:
+    def __init__(
+        self,
+        block: int,
+        filter_len: int,
+        suppress: bool,
+        *,
+        a: float = 0.9999,
+        constrain_per_block: int | None = None,
+        max_delay: int = 0,
+    ) -> None:
         n = block
         self.n = n
         m = max(2, -(-filter_len // n))
         self.m = m
         k = n + 1
+        # Bulk delay handled by shifting which far spectra the filter sees (whole blocks)
+        # rather than by a longer filter: far cheaper than modelling the silent lead.
+        self._delay = _DelayEstimator(n, max(0, -(-max_delay // n))) if max_delay > 0 else None
+        self._offset = 0
+        self._locked = False
+        self._candidate: int | None = None
+        self._streak = 0
+        rows = m + (self._delay.max_lag if self._delay else 0)
+        self._rows = rows
         self.delay_samples = n if suppress else 0
         self.suppress = suppress
         self.a = a
         self.a2 = a * a
-        self._xbuf = np.zeros((2 * m, k), dtype=np.complex128)
+        c64, f32 = np.complex128, np.float64
+        # Far-end spectra and their powers, newest first; doubled so that a contiguous
+        # view of the last M rows always exists without copying (write at p and p + M).
+        self._xbuf = np.zeros((2 * rows, k), dtype=c64)
+        self._pbuf = np.zeros((2 * rows, k), dtype=f32)
         self._p = 0
-        self._h = np.zeros((m, k), dtype=np.complex128)
-        self._cov = np.full((m, k), 1.0)
-        self._err = np.zeros(k)
+        self._h = np.zeros((m, k), dtype=c64)  # echo path estimate per partition and bin
+        self._cov = np.ones((m, k), dtype=f32)  # its uncertainty (state covariance)
+        self._err = np.zeros(k, dtype=f32)  # smoothed error power (observation noise)
+        self._t_c = np.zeros((m, k), dtype=c64)
+        self._t_f = np.zeros((m, k), dtype=f32)
+        self._mu = np.zeros((m, k), dtype=f32)
         self._x_prev = np.zeros(n)
-        self._pad = np.zeros(2 * n)
+        self._frame = np.zeros(2 * n)
+        # Constraining every partition every block costs two batched FFTs but is worth
+        # ~3 dB of ERLE and ~0.03 of double-talk correlation over round robin (measured).
+        self._constrain = m if constrain_per_block is None else max(1, min(m, constrain_per_block))
+        self._next = 0
         self.leak = 1.0
         self.blocks = 0
         self._res = _ResidualSuppressor(n)
 
     def statistics(self) -> dict[str, float]:
-        return {"blocks": float(self.blocks), "leak": float(self.leak)}
+        # The echo path's strongest partition, past the bulk offset: the delay estimate.
+        energy = (self._h.real**2 + self._h.imag**2).sum(axis=1)
+        peak = int(np.argmax(energy)) if energy.any() else 0
+        return {
+            "blocks": float(self.blocks),
+            "leak": float(self.leak),
+            "offset_ms": 10.0 * self._offset,
+            "echo_delay_ms": 10.0 * (self._offset + peak),
+        }
+
+    def _consider_lag(self, lag: int) -> None:
+        """Re-aim the filter at a new bulk delay once the estimate is trustworthy.
+
+        The first estimate is taken after two agreeing rounds (half a second).  Moving
+        an aligned filter needs the new lag to hold for six rounds (1.5 s): double talk
+        can fake a lag for a second or so, and a wrong move costs the converged filter.
+        """
+        margin = 3  # start the window 30 ms before the direct path
+        if self._offset + 1 <= lag <= self._offset + margin + 4:
+            self._candidate, self._streak = None, 0
+            return
+        if self._candidate is not None and abs(lag - self._candidate) <= 1:
+            self._streak += 1
+        else:
+            self._candidate, self._streak = lag, 1
+        if self._streak >= (1 if not self._locked else 6):
+            self._locked = True
+            self._candidate, self._streak = None, 0
+            self._realign(max(0, lag - margin))
+
+    def _realign(self, offset: int) -> None:
+        """Move the filter's window of far lags to start at ``offset`` blocks."""
+        shift = offset - self._offset
+        self._offset = offset
+        m = self.m
+        if abs(shift) >= m:
+            self._h[:] = 0.0
+            self._cov[:] = 1.0
+            return
+        # New row j models lag offset + j, which was old row j + shift.
+        self._h[:] = np.roll(self._h, -shift, axis=0)
+        self._cov[:] = np.roll(self._cov, -shift, axis=0)
+        if shift > 0:
+            self._h[m - shift :] = 0.0
+            self._cov[m - shift :] = 1.0
+        elif shift < 0:
+            self._h[:-shift] = 0.0
+            self._cov[:-shift] = 1.0
 
     def process_block(self, near: Int16Array, far: Int16Array) -> Int16Array:
         n, m = self.n, self.m
         d = near.astype(np.float64)
         x = far.astype(np.float64)
         self.blocks += 1
-        xf = np.fft.rfft(np.concatenate((self._x_prev, x)))
+        self._frame[:n] = self._x_prev
+        self._frame[n:] = x
         self._x_prev = x
-        self._p = (self._p - 1) % m
-        self._xbuf[self._p] = xf
-        self._xbuf[self._p + m] = xf
-        xs = self._xbuf[self._p : self._p + m]
-        xp = xs.real**2 + xs.imag**2
+        xf = np.fft.rfft(self._frame)
+        rows = self._rows
+        self._p = (self._p - 1) % rows
+        p = self._p
+        self._xbuf[p] = self._xbuf[p + rows] = xf
+        self._pbuf[p] = self._pbuf[p + rows] = xf.real**2 + xf.imag**2
+        if self._delay is not None:
+            lag = self._delay.update(self._pbuf[p], d)
+            if lag is not None:
+                self._consider_lag(lag)
+        q = p + self._offset
+        xs = self._xbuf[q : q + m]
+        xp = self._pbuf[q : q + m]
+        h, cov, tc, tf, mu = self._h, self._cov, self._t_c, self._t_f, self._mu
 
-        y = np.fft.irfft((self._h * xs).sum(axis=0))[n:]
+        # Echo estimate and error (overlap-save: the last N samples are valid).
+        np.multiply(h, xs, out=tc)
+        yf = tc.sum(axis=0)
+        y = np.fft.irfft(yf)[n:]
         e = d - y
-        self._pad[:n] = 0.0
-        self._pad[n:] = e
-        ef = np.fft.rfft(self._pad)
-        self._err = 0.5 * self._err + 0.5 * (ef.real**2 + ef.imag**2)
-        r = (self._cov * xp).sum(axis=0) + 2.0 * self._err / m + 1e-3
-        mu = self._cov / r[None, :]
-        gain = mu * np.conj(xs)
-        self._cov = self.a2 * (1.0 - 0.5 * mu * xp) * self._cov + (1.0 - self.a2) * (
-            self._h.real**2 + self._h.imag**2
-        )
-        g = np.fft.irfft(gain * ef[None, :], axis=1)
-        g[:, n:] = 0.0
-        self._h = self.a * (self._h + np.fft.rfft(g, axis=1))
+        self._frame[:n] = 0.0
+        self._frame[n:] = e
+        ef = np.fft.rfft(self._frame)
+        self._err *= 0.5
+        self._err += 0.5 * (ef.real**2 + ef.imag**2)
+
+        # Kalman gain per partition and bin: covariance over predicted error power.
+        np.multiply(cov, xp, out=tf)
+        unc = tf.sum(axis=0)
+        r = unc + (2.0 / m) * self._err + 1e-3
+        np.divide(cov, r, out=mu)
+        # Covariance update: shrink where we just learnt, grow with the process noise.
+        np.multiply(mu, xp, out=tf)
+        tf *= -0.5
+        tf += 1.0
+        tf *= self.a2
+        cov *= tf
+        np.abs(h, out=tf)
+        tf **= 2
+        tf *= 1.0 - self.a2
+        cov += tf
+        # Filter update; the gradient constraint (keep each partition N taps long and
+        # causal) costs two FFTs per partition, so it goes round robin over a few.
+        np.conjugate(xs, out=tc)
+        tc *= mu
+        tc *= ef
+        c = self._constrain
+        if c == m:
+            g = np.fft.irfft(tc, axis=1)
+            g[:, n:] = 0.0
+            tc[:] = np.fft.rfft(g, axis=1)
+        else:
+            idx = (np.arange(c) + self._next) % m
+            self._next = (self._next + c) % m
+            g = np.fft.irfft(tc[idx], axis=1)
+            g[:, n:] = 0.0
+            tc[idx] = np.fft.rfft(g, axis=1)
+        h += tc
+        h *= self.a
 
         if not self.suppress:
             return np.clip(np.round(e), -32768, 32767).astype(np.int16)
-        # Share of the echo estimate still expected in the error: the Kalman filter's
-        # own uncertainty relative to its estimate.
-        ypow = np.abs((self._h * xs).sum(axis=0)) ** 2 + 1e-3
-        unc = (self._cov * xp).sum(axis=0)
-        self.leak = float(np.clip(unc.sum() / ypow.sum(), 0.0, 1.0))
+        # Share of the echo estimate still expected in the error: the filter's own
+        # uncertainty relative to its estimate, per bin.
+        ypow = yf.real**2 + yf.imag**2 + 1e-3
+        self.leak = float(min(1.0, unc.sum() / ypow.sum()))
         out = self._res.process(e, y, np.clip(unc / ypow, 0.005, 1.0))
         return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
+class _DelayEstimator:
+    """Finds the bulk echo delay in whole blocks from band-energy onsets.
+
+    Every 25 blocks it correlates the onsets (rises of log band energy) of the mic with
+    those of the far end over the last second, at every lag up to ``max_lag`` blocks, and
+    reports a lag once two estimates in a row agree and the peak stands out.
+    """
+
+    BANDS = 16
+    WINDOW = 100  # blocks correlated (1 s at 10 ms blocks)
+    EVERY = 25
+
+    def __init__(self, n: int, max_lag: int) -> None:
+        self.n = n
+        self.max_lag = max_lag
+        self._hist = self.WINDOW + max_lag + 1
+        self._far = np.zeros((self._hist, self.BANDS))
+        self._near = np.zeros((self._hist, self.BANDS))
+        self._count = 0
+        self._prev_frame = np.zeros(n)
+        self._frame = np.zeros(2 * n)
+        edges = np.unique(np.geomspace(2, n + 1, self.BANDS + 1).astype(int))
+        self._edges = edges
+        self._last: int | None = None
+
+    def _bands(self, power: FloatArray) -> FloatArray:
+        sums = np.add.reduceat(power[: self._edges[-1]], self._edges[:-1])
+        out = np.zeros(self.BANDS)
+        out[: len(sums)] = np.log(sums + 1e3)
+        return out
+
+    def update(self, far_power: FloatArray, near: FloatArray) -> int | None:
+        self._frame[: self.n] = self._prev_frame
+        self._frame[self.n :] = near
+        self._prev_frame = near
+        nf = np.fft.rfft(self._frame)
+        i = self._count % self._hist
+        self._far[i] = self._bands(far_power)
+        self._near[i] = self._bands(nf.real**2 + nf.imag**2)
+        self._count += 1
+        if self._count < self._hist or self._count % self.EVERY:
+            return None
+        order = (np.arange(self._hist) + self._count) % self._hist  # oldest first
+        far = np.diff(self._far[order], axis=0)
+        near = np.diff(self._near[order], axis=0)
+        np.maximum(far, 0.0, out=far)
+        np.maximum(near, 0.0, out=near)
+        w = self.WINDOW
+        tail = near[-w:]
+        tail = tail - tail.mean(axis=0)
+        norm_n = float(np.sqrt((tail * tail).sum()))
+        if norm_n <= 0.0:
+            return None
+        scores = np.empty(self.max_lag + 1)
+        total = far.shape[0]
+        for lag in range(self.max_lag + 1):
+            seg = far[total - w - lag : total - lag]
+            seg = seg - seg.mean(axis=0)
+            denom = float(np.sqrt((seg * seg).sum())) * norm_n
+            scores[lag] = float((seg * tail).sum()) / denom if denom > 0 else 0.0
+        best = int(np.argmax(scores))
+        if scores[best] < 0.2 or scores[best] < 2.0 * float(np.median(np.abs(scores))):
+            self._last = None
+            return None
+        agreed = self._last is not None and abs(best - self._last) <= 1
+        self._last = best
+        return best if agreed else None
 
 
 class _ResidualSuppressor:
@@ -409,7 +602,9 @@ class _ResidualSuppressor:
         self._ola = np.zeros(n)
         self._res_echo = np.zeros(k)
         self._err_pow = np.zeros(k)
-        self.over = 2.0
+        # Over-subtraction 5 and a -30 dB floor: measured to give >= 35 dB ERLE while
+        # keeping double-talk correlation >= 0.95 (docs/performance.md).
+        self.over = 5.0
         self.floor = 0.03
         self.hold = 0.6
 
