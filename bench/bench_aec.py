@@ -30,10 +30,10 @@ import numpy.typing as npt
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from speech import FAR_TEXT, NEAR_TEXT, speech  # noqa: E402
+from speech import FAR_TEXT, NEAR_TEXT, speech
 
-from gemini_live_tui.audio.aec import EchoCanceller  # noqa: E402
-from gemini_live_tui.audio.echo_scene import (  # noqa: E402
+from gemini_live_tui.audio.aec import EchoCanceller
+from gemini_live_tui.audio.echo_scene import (
     EchoScene,
     best_lag_correlation,
     erle_db,
@@ -137,7 +137,7 @@ def main() -> None:
         cpus: list[float] = []
         try:
             for s in scenes:
-                erle, corr, lag, cpu = measure(make, built[s])
+                erle, corr, _lag, cpu = measure(make, built[s])
                 ok = "" if erle >= 30 and corr >= 0.85 else " ✗"
                 cells.append(f"{erle:.1f} dB / {corr:.2f}{ok}")
                 cpus.append(cpu)

@@ -339,8 +339,9 @@ class _KalmanEngine:
     The state-space form (Enzner and Vary) gives every bin of every partition its own
     step: large while the echo path is uncertain (fast convergence), small once it is
     known, and small whenever the error is loud compared with the predicted echo (the
-    error-power term plays the part of a double-talk detector).  Arrays are updated
-    in place (double precision: numpy's FFT is faster there than in single): this runs every 10 ms on the mic worker.
+    error-power term plays the part of a double-talk detector).  It runs every 10 ms on
+    the mic worker, so arrays are updated in place; double precision, because numpy's
+    batched FFT is faster there than in single.
     """
 
     def __init__(
