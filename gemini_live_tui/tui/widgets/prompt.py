@@ -38,7 +38,9 @@ class Prompt(Input):
     BINDINGS = [
         Binding("up", "history_previous", "Previous input", show=False),
         Binding("down", "history_next", "Next input", show=False),
-        Binding("tab", "complete", "Complete", show=False, priority=True),
+        # Not a priority binding: those run on the app queue and could overtake the
+        # keys typed just before Tab; a plain binding is handled in order by the input.
+        Binding("tab", "complete", "Complete", show=False),
     ]
 
     class CompletionsShown(Message):
