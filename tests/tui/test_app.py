@@ -136,7 +136,7 @@ async def test_tab_completes_commands_and_cycles(tmp_path: Path) -> None:
         await pilot.press("tab")
         assert app.prompt.value == "/save "
         await pilot.press("tab")
-        assert app.prompt.value == "/system "
+        assert app.prompt.value == "/share-screen "
 
 
 async def test_tab_completes_arguments(tmp_path: Path) -> None:

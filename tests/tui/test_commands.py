@@ -34,7 +34,12 @@ def test_complete_commands_and_arguments() -> None:
     found = complete(registry, "/q", 2)
     assert found is not None and found.candidates == ("/quit ",) and found.start == 0
     found = complete(registry, "/s", 2)
-    assert found is not None and set(found.candidates) == {"/save ", "/system "}
+    assert found is not None and set(found.candidates) == {
+        "/save ",
+        "/share-screen ",
+        "/snap ",
+        "/system ",
+    }
     found = complete(registry, "/system se", 10)
     assert found is not None and found.candidates == ("set ",) and found.start == 8
     assert complete(registry, "/help x", 7) is None
