@@ -179,13 +179,13 @@ class Conversation:
             raise Rejection(1007, INVALID_ARGUMENT) from exc
 
     async def _realtime_input(self, body: dict[str, Any]) -> None:
-        blobs: list[dict[str, Any]] = []
+        blobs: list[Any] = []
         for key in ("audio", "video"):
-            if isinstance(body.get(key), dict):
+            if key in body:
                 blobs.append(body[key])
-        chunks = body.get("mediaChunks")
-        if isinstance(chunks, list):
-            blobs.extend(chunk for chunk in chunks if isinstance(chunk, dict))
+        blobs.extend(body.get("mediaChunks") or [])
+        if not all(isinstance(blob, dict) for blob in blobs):
+            raise Rejection(1007, INVALID_ARGUMENT)
         for blob in blobs:
             mime = str(blob.get("mimeType") or "")
             data = b64decode(str(blob.get("data") or ""))

@@ -63,6 +63,16 @@ _GOAWAY_REASON = "The connection has reached its maximum lifetime."
 _MALFORMED = b'{"serverContent": {"modelTurn": {"parts": [{"text": "trunc'
 
 
+# A field of the wrong JSON type (a string where an object belongs, ...) surfaces as one of
+# these deep inside the conversation; the real service calls that an invalid argument.
+_WRONG_TYPES = (AttributeError, TypeError, ValueError, KeyError)
+
+
+def _invalid_argument(exc: Exception) -> Rejection:
+    logger.debug("local server: invalid client field", exc_info=exc)
+    return Rejection(1007, INVALID_ARGUMENT)
+
+
 @dataclass(frozen=True)
 class Route:
     """What a request path names."""
@@ -468,16 +478,19 @@ class LocalLiveServer:
             if target.vertex:
                 complete["sessionId"] = str(uuid.uuid4())
             await emit({"setupComplete": complete})
-            conversation = Conversation(
-                connection_id=record.id,
-                setup=setup,
-                state=state,
-                emit=emit,
-                host=self,
-                vertex=target.vertex,
-                speed=self.speed,
-                chunk_ms=self.chunk_ms,
-            )
+            try:
+                conversation = Conversation(
+                    connection_id=record.id,
+                    setup=setup,
+                    state=state,
+                    emit=emit,
+                    host=self,
+                    vertex=target.vertex,
+                    speed=self.speed,
+                    chunk_ms=self.chunk_ms,
+                )
+            except _WRONG_TYPES as exc:
+                raise _invalid_argument(exc) from exc
             self._live[record.id] = (ws, conversation)
             await conversation.start()
             if self.goaway_after is not None:
@@ -487,7 +500,10 @@ class LocalLiveServer:
             async for frame in ws:
                 message = self._parse(frame, record)
                 kind = check_client_message(message)
-                await conversation.handle(kind, message[kind])
+                try:
+                    await conversation.handle(kind, message[kind])
+                except _WRONG_TYPES as exc:
+                    raise _invalid_argument(exc) from exc
         except Rejection as rejection:
             logger.info("local server: closing %d with %d", record.id, rejection.code)
             await ws.close(rejection.code, close_reason(rejection.reason))

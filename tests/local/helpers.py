@@ -6,6 +6,7 @@ the server is checked independently of the code it will later test.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Callable
@@ -41,7 +42,9 @@ class LiveClient:
         await self.ws.send(json.dumps(message))
 
     async def recv(self) -> Message:
-        frame = await self.ws.recv(decode=False)
+        # Fail fast instead of hanging until the suite's 120 s timeout.
+        async with asyncio.timeout(15):
+            frame = await self.ws.recv(decode=False)
         # The real Developer API sends binary frames; the server must do the same.
         assert isinstance(frame, bytes), "server frames must be binary"
         message: Message = json.loads(frame)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -25,8 +26,9 @@ PATHS = [
 async def closed_with(client_ws: object) -> tuple[int, str]:
     """Read until the server closes; return its close code and reason."""
     with pytest.raises(ConnectionClosed) as info:
-        while True:
-            await client_ws.recv()  # type: ignore[attr-defined]
+        async with asyncio.timeout(10):
+            while True:
+                await client_ws.recv()  # type: ignore[attr-defined]
     received = info.value.rcvd
     assert received is not None, "expected a close frame"
     return received.code, received.reason
@@ -200,3 +202,25 @@ async def test_second_setup_closes_1007() -> None:
         await client.send({"setup": {"model": "models/x"}})
         code, _ = await closed_with(client.ws)
         assert code == 1007
+
+
+@pytest.mark.parametrize(
+    ("setup_extra", "message"),
+    [
+        ({"realtimeInputConfig": "loud"}, None),
+        ({}, {"realtimeInput": {"audio": {"mimeType": "audio/pcm", "data": 5}}}),
+        ({}, {"realtimeInput": {"audio": "nope"}}),
+        ({}, {"clientContent": {"turns": [{"parts": "text"}], "turnComplete": True}}),
+        ({}, {"toolResponse": {"functionResponses": "x"}}),
+    ],
+)
+async def test_fields_of_the_wrong_type_close_1007(
+    setup_extra: dict[str, object], message: dict[str, object] | None
+) -> None:
+    async with LocalLiveServer() as server:
+        setup = {"model": "models/x", **setup_extra}
+        client = await open_client(server, setup, expect_setup_complete=message is not None)
+        if message is not None:
+            await client.send(message)
+        code, reason = await closed_with(client.ws)
+        assert (code, reason) == (1007, "Request contains an invalid argument.")

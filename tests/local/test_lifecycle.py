@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -21,8 +22,9 @@ RESUMABLE = {
 async def close_of(client: LiveClient) -> tuple[int | None, str]:
     """Read until the connection ends; (code, reason), code None when no close frame came."""
     with pytest.raises(ConnectionClosed) as info:
-        while True:
-            await client.recv()
+        async with asyncio.timeout(10):
+            while True:
+                await client.recv()
     received = info.value.rcvd
     return (received.code, received.reason) if received else (None, "")
 
