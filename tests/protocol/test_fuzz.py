@@ -79,7 +79,7 @@ def check_decode_client(frame: bytes | str) -> None:
     codec.encode(message)
 
 
-FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ
