@@ -45,7 +45,8 @@ class LevelMeter(Static):
             style = "red" if cells >= _BAR_CELLS - 1 else "green"
             text.append("▮" * cells, style=style)
             text.append("▯" * (_BAR_CELLS - cells), style="dim")
-        self.update(text)
+        # The meter has a fixed width, so a redraw never needs a layout pass.
+        self.update(text, layout=False)
 
 
 class Meters(Horizontal):
@@ -53,7 +54,7 @@ class Meters(Horizontal):
 
     DEFAULT_CSS = """
     Meters { height: 1; }
-    Meters LevelMeter { width: auto; margin-right: 3; }
+    Meters LevelMeter { width: 16; margin-right: 3; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:

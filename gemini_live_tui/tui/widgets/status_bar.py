@@ -117,7 +117,8 @@ class StatusBar(Static):
         text = format_status(status, now, width)
         if text.plain != self._plain:
             self._plain = text.plain
-            self.update(text)
+            # One fixed-height line: no layout pass needed for a new text.
+            self.update(text, layout=False)
 
     @property
     def plain(self) -> str:
