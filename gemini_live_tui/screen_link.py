@@ -88,6 +88,12 @@ class ScreenLink:
         except ValueError as exc:
             self._engine.notice(f"/share-screen: {exc}; {USAGE}", "warning")
             return
+        if interval is not None:
+            # "monitor 1" is a name, not "monitor" every 1 s: a whole-text name wins.
+            whole = " ".join(shlex.split(text))
+            catalog = self._ensure().catalog
+            if await asyncio.to_thread(catalog.has_name, whole):
+                target, interval = whole, None
         await self.start(target, interval)
 
     async def list_targets(self) -> None:

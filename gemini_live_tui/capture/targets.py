@@ -173,6 +173,14 @@ class TargetCatalog:
             raise CaptureError(f"'{wanted}' matches several targets ({ids}); use an id")
         raise CaptureError(f"no screen or window matches '{wanted}'; /share-screen list shows them")
 
+    def has_name(self, name: str) -> bool:
+        """Whether a target is named exactly ``name`` (case-insensitive) now (lists afresh)."""
+        try:
+            targets = self.list_targets()
+        except CaptureError:
+            return False
+        return any(t.name.lower() == name.strip().lower() for t in targets)
+
     def find_by_name(self, name: str) -> CaptureTarget | None:
         """A saved target's match in this run, or ``None``."""
         try:

@@ -1,0 +1,168 @@
+"""ScreenLink: argument parsing, frames onto the loop, drops while reconnecting or busy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from gemini_live_tui.capture import TargetCatalog
+from gemini_live_tui.capture.fakes import FakeClock, FakeGrabber, solid_frame
+from gemini_live_tui.capture.x11 import X11Window
+from gemini_live_tui.screen_link import ScreenLink, parse_share_args
+
+MONITORS = [{"left": 0, "top": 0, "width": 800, "height": 600}] * 2
+
+
+class FakeEngine:
+    """The slice of Engine that ScreenLink uses."""
+
+    def __init__(self) -> None:
+        self.phase = "connected"
+        self.notices: list[tuple[str, str]] = []
+        self.features: dict[str, str] = {}
+        self.providers: dict[str, Callable[[], str]] = {}
+        self.hooks: list[Callable[[], Awaitable[None]]] = []
+        self.sent: list[tuple[bytes, str]] = []
+        self.release = asyncio.Event()
+        self.release.set()
+
+    def notice(self, text: str, level: str = "info") -> None:
+        self.notices.append((text, level))
+
+    def set_feature(self, name: str, state: str) -> None:
+        self.features[name] = state
+
+    def add_feature_provider(self, name: str, provider: Callable[[], str]) -> None:
+        self.providers[name] = provider
+
+    def add_shutdown_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
+        self.hooks.append(hook)
+
+    async def send_video(self, data: bytes, *, mime_type: str = "image/jpeg") -> None:
+        await self.release.wait()
+        self.sent.append((data, mime_type))
+
+    def text(self) -> str:
+        return "\n".join(text for text, _ in self.notices)
+
+
+def _link(engine: FakeEngine, clock: FakeClock, **options: Any) -> ScreenLink:
+    catalog = TargetCatalog(
+        monitor_source=lambda: MONITORS,
+        window_source=lambda: [X11Window(5, "Editor", 0, 0, 300, 200, True)],
+    )
+    frames = FakeGrabber(lambda target, i: solid_frame(800, 600, ((i * 90) % 256, 0, 0)))
+    settings: dict[str, Any] = {"catalog": catalog, "grabber_factory": frames.factory()}
+    settings.update(options)
+    return ScreenLink(engine, clock=clock, **settings)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ("w2", ("w2", None)),
+        ("w2 3", ("w2", 3.0)),
+        ("monitor 1", ("monitor", 1.0)),  # ScreenLink.command prefers a whole-text name
+        ('"Known Picture" 2.5', ("Known Picture", 2.5)),
+        ("Known Picture", ("Known Picture", None)),
+        ("7", ("7", None)),
+    ],
+)
+def test_parse_share_args(args: str, expected: tuple[str, float | None]) -> None:
+    assert parse_share_args(args) == expected
+
+
+async def test_commands_and_status_word() -> None:
+    engine = FakeEngine()
+    clock = FakeClock(horizon=0.0)
+    link = _link(engine, clock)
+    assert engine.providers["screen"]() == "off" and len(engine.hooks) == 1
+    await link.command("")
+    assert "screen sharing is off" in engine.text()
+    await link.command("list")
+    assert "m1    monitor  monitor 1  800x600" in engine.text()
+    assert "w1    window   Editor  300x200" in engine.text()
+    await link.command("nothing-like-this")
+    assert (
+        "no screen or window matches 'nothing-like-this'; /share-screen list shows them",
+        "error",
+    ) in engine.notices
+    await link.command('"Editor')
+    assert "No closing quotation" in engine.text()
+    await link.command("monitor 1")
+    assert "sharing screen m1 'monitor 1' (800x600) every 1 s" in engine.text()
+    await _until(lambda: len(engine.sent) == 1)
+    await link.command("")
+    engine.sent.clear()
+    await link.command("editor 1")
+    assert link.sharing and "sharing window w1 'Editor' (300x200) every 1 s" in engine.text()
+    await asyncio.to_thread(clock.run_until, 2.5)
+    await _until(lambda: len(engine.sent) == 3)
+    assert engine.providers["screen"]() == "w1 3 sent 0 skipped"
+    await link.command("")
+    assert "screen sharing stopped: 3 frames sent" in engine.text()
+    assert engine.features["screen"] == "off" and not link.sharing
+    await engine.hooks[0]()  # shutdown hook is safe when nothing runs
+
+
+async def test_frames_are_dropped_not_queued_while_reconnecting_or_busy() -> None:
+    engine = FakeEngine()
+    clock = FakeClock(horizon=0.0)
+    link = _link(engine, clock)
+    await link.start("m1")
+    await _until(lambda: len(engine.sent) == 1)
+    # The socket is slow: a frame in flight makes the next one drop on the loop side.
+    engine.release.clear()
+    await asyncio.to_thread(clock.run_until, 2.5)
+    await _until(lambda: link.frames_dropped_busy >= 1)
+    engine.release.set()
+    await _until(lambda: len(engine.sent) == 2)
+    # Reconnecting: the worker neither grabs nor sends.
+    engine.phase = "reconnecting"
+    await asyncio.to_thread(clock.run_until, 5.5)
+    stats = link.statistics()
+    assert stats is not None and stats.frames_dropped == 3
+    assert len(engine.sent) == 2
+    await link.snap()
+    assert ("not connected: no screen frame was sent", "error") in engine.notices
+    engine.phase = "connected"
+    await asyncio.to_thread(clock.run_until, 6.5)
+    await _until(lambda: len(engine.sent) == 3)
+    await engine.hooks[0]()
+    assert not link.sharing
+
+
+async def test_snap_when_not_sharing_sends_through_the_engine() -> None:
+    engine = FakeEngine()
+    link = _link(engine, FakeClock())
+    await link.snap()
+    assert len(engine.sent) == 1 and engine.sent[0][1] == "image/jpeg"
+    assert "[screen] monitor 1 800x600 JPEG" in engine.text()
+
+
+async def test_a_failing_worker_becomes_one_notice() -> None:
+    engine = FakeEngine()
+
+    def broken() -> FakeGrabber:
+        from gemini_live_tui.errors import CaptureError
+
+        raise CaptureError("no display to capture: DISPLAY is not set")
+
+    link = _link(engine, FakeClock(), grabber_factory=broken)
+    await link.start("m1")
+    await _until(lambda: any("screen sharing stopped" in t for t, _ in engine.notices))
+    assert (
+        "screen sharing stopped: no display to capture: DISPLAY is not set",
+        "error",
+    ) in engine.notices
+    assert engine.features["screen"] == "off"
+
+
+async def _until(predicate: Callable[[], bool], limit: float = 10.0) -> None:
+    """Wait for a condition set by worker threads (no event to await across threads)."""
+    async with asyncio.timeout(limit):
+        while not predicate():  # noqa: ASYNC110 - the state changes in other threads
+            await asyncio.sleep(0.005)
