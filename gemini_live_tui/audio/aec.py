@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import importlib
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -633,10 +634,10 @@ class _WebRtcEngine:
 
     def __init__(self, sample_rate: int, block: int) -> None:
         try:
-            from pywebrtc_audio import AudioProcessor  # type: ignore[import-not-found]
+            module: Any = importlib.import_module("pywebrtc_audio")
         except ImportError as exc:
             raise AudioError("echo canceller engine webrtc: pip install pywebrtc-audio") from exc
-        self._proc: Any = AudioProcessor(
+        self._proc: Any = module.AudioProcessor(
             sample_rate=sample_rate,
             num_channels=1,
             echo_cancellation=True,

@@ -56,7 +56,7 @@ class RingBuffer:
 
         Returns False (and counts an overrun) when it does not fit.
         """
-        frames = data.shape[0]
+        frames = int(data.shape[0])
         if frames == 0:
             return True
         if frames > self.free():
@@ -74,7 +74,7 @@ class RingBuffer:
 
     def read_into(self, out: npt.NDArray[Any], *, count_underrun: bool = True) -> int:
         """Copy up to ``len(out)`` frames into ``out``; zero the rest; return frames copied."""
-        want = out.shape[0]
+        want = int(out.shape[0])
         frames = min(want, self.available())
         dst = out.reshape(want, -1) if out.ndim == 1 else out
         if frames:
