@@ -123,6 +123,9 @@ class Conversation:
         realtime = setup.get("realtimeInputConfig") or {}
         detection = realtime.get("automaticActivityDetection") or {}
         self.manual_activity = bool(detection.get("disabled"))
+        # Vertex's allow-listed explicitVadSignal: start/end-of-speech signals besides
+        # voiceActivity.
+        self._explicit_vad_signal = bool(setup.get("explicitVadSignal"))
         self._interrupts = str(realtime.get("activityHandling") or "").upper() != "NO_INTERRUPTION"
         self._vad = EnergyVad(VadSettings.from_config(detection), audio.OUTPUT_RATE)
         self._functions = _declared_functions(setup.get("tools"))
@@ -222,6 +225,9 @@ class Conversation:
     async def _vad_event(self, kind: str, offset: float, utterance: Samples) -> None:
         activity = "ACTIVITY_START" if kind == "start" else "ACTIVITY_END"
         await self._emit({"voiceActivity": {"type": activity, "audioOffset": duration(offset)}})
+        if self._explicit_vad_signal:
+            signal = "VAD_SIGNAL_TYPE_SOS" if kind == "start" else "VAD_SIGNAL_TYPE_EOS"
+            await self._emit({"voiceActivityDetectionSignal": {"vadSignalType": signal}})
         if kind == "start":
             await self._interrupt()
             return

@@ -306,3 +306,17 @@ async def test_pacing_speed_controls_reply_duration() -> None:
         messages = await client.until_turn_complete()
         assert audio_of(messages)
         await client.close()
+
+
+async def test_explicit_vad_signal_adds_start_and_end_of_speech_signals() -> None:
+    async with LocalLiveServer() as server:
+        client = await open_client(server, {**AUDIO_SETUP, "explicitVadSignal": True})
+        await client.send(audio_message(tone(0.3) + silence(0.3)))
+        messages = await client.until_turn_complete()
+        signals = [
+            m["voiceActivityDetectionSignal"]["vadSignalType"]
+            for m in messages
+            if "voiceActivityDetectionSignal" in m
+        ]
+        assert signals == ["VAD_SIGNAL_TYPE_SOS", "VAD_SIGNAL_TYPE_EOS"]
+        await client.close()
