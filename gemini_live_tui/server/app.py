@@ -117,7 +117,7 @@ def create_app(
                 from gemini_live_tui.local import LocalLiveServer
 
                 local = await stack.enter_async_context(
-                    LocalLiveServer(port=0, key=settings.api_key or None)
+                    LocalLiveServer(port=0, api_key=settings.api_key or None)
                 )
                 url = local.url
             state.tokens = store
@@ -298,5 +298,9 @@ def run(settings: ServerSettings) -> None:
                 "PROJECT_ID: Vertex needs the vertex extra (pip install 'gemini-live[vertex]')"
             ) from exc
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn_config(settings, app))
+    import os
+
+    server = uvicorn.Server(
+        uvicorn_config(settings, app, ws=os.environ.get("XWS", "websockets-sansio"))
+    )
     server.run()

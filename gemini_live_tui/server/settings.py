@@ -23,8 +23,7 @@ __all__ = ["Backend", "ServerSettings"]
 
 Backend = Literal["gemini", "vertex", "local", "custom"]
 
-_DEFAULT_MODEL = "gemini-live-2.5-flash-preview"
-_DEFAULT_LOCAL_MODEL = "gemini-live-local"
+_DEFAULT_MODEL = "gemini-3.1-flash-live-preview"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -122,14 +121,13 @@ class ServerSettings:
             raise ConfigError(
                 f"LIVE_BACKEND: {raw_backend!r} is not gemini, vertex, local or a ws:// URL"
             )
-        default_model = _DEFAULT_LOCAL_MODEL if backend == "local" else _DEFAULT_MODEL
         values: dict[str, object] = {
             "api_key": api_key,
             "backend": backend,
             "live_url": live_url,
             "project_id": project_id,
             "location": env.get("LOCATION", "") or "us-central1",
-            "model": env.get("MODEL", "") or default_model,
+            "model": env.get("MODEL", "") or _DEFAULT_MODEL,
             "host": env.get("HOST", "") or "127.0.0.1",
             "port": _integer(env, "PORT", 8000),
             "session_time_limit": _number(env, "SESSION_TIME_LIMIT", 180.0),
