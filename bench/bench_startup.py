@@ -33,14 +33,20 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def _time(command: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
-    samples = []
+def _measure(commands: list[list[str]], runs: int, env: dict[str, str]) -> list[list[float]]:
+    """Wall times in ms, the commands interleaved run by run so load changes hit all alike."""
+    samples: list[list[float]] = [[] for _ in commands]
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, env=env, check=True, capture_output=True)
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(0, int(len(samples) * 0.9) - 1)]
+        for slot, command in zip(samples, commands, strict=True):
+            started = time.perf_counter()
+            subprocess.run(command, env=env, check=True, capture_output=True)
+            slot.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, round(len(ordered) * 0.9) - 1)]
 
 
 def main() -> None:
@@ -68,11 +74,11 @@ def main() -> None:
                 [py, "-m", "gemini_live_tui", "update", "--check", "--index-url", index],
             ),
         ]
-        print(f"| command | median ms | p90 ms |  ({runs} runs each)")
+        samples = _measure([command for _, command in rows], runs, env)
+        print(f"| command ({runs} runs each, interleaved) | median ms | p90 ms |")
         print("|---|---:|---:|")
-        for label, command in rows:
-            median, p90 = _time(command, runs, env)
-            print(f"| {label} | {median:.0f} | {p90:.0f} |")
+        for (label, _), values in zip(rows, samples, strict=True):
+            print(f"| {label} | {statistics.median(values):.0f} | {_p90(values):.0f} |")
         server.shutdown()
 
 
