@@ -18,6 +18,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from gemini_live_tui.local import LocalLiveServer
+from gemini_live_tui.local.faults import Fault
 from gemini_live_tui.server.tokens import MemoryTokenStore
 
 from .conftest import (
@@ -387,3 +388,35 @@ async def test_token_never_reaches_the_log(local: LocalLiveServer) -> None:
     text = "\n".join(lines)
     assert "WebSocket /ws?token=***" in text
     assert token not in text
+
+
+async def test_no_setup_in_time_closes_1008(local: LocalLiveServer) -> None:
+    async with (
+        run_proxy(settings_for(setup_timeout=0.3), local_url=local.url) as proxy,
+        connect(f"{proxy.ws}?token={await proxy.token()}") as ws,
+    ):
+        code, reason, _ = await closed_with(ws)
+    assert (code, reason) == (1008, "setup: no setup message within the time allowed")
+    assert local.connections == 0
+
+
+async def test_fatal_upstream_close_reaches_browser(local: LocalLiveServer) -> None:
+    async with run_proxy(settings_for(), local_url=local.url) as proxy, proxy.browser() as ws:
+        await local.wait_for(lambda: local.open_connections == 1)
+        await local.inject(Fault.close(1007, "Request contains an invalid argument."))
+        code, reason, frames = await closed_with(ws)
+    assert code == 1011
+    assert reason == "upstream session ended: Request contains an invalid argument."
+    assert frames[-1]["error"]["code"] == 1011
+
+
+async def test_upstream_drop_is_invisible_to_the_browser(local: LocalLiveServer) -> None:
+    async with run_proxy(settings_for(), local_url=local.url) as proxy, proxy.browser() as ws:
+        await ws.send(json.dumps({"type": "text", "text": "before"}))
+        await receive_until(ws, is_turn_complete)
+        await local.inject(Fault.drop())
+        await local.wait_for(lambda: local.connections == 2 and local.open_connections == 1)
+        await ws.send(json.dumps({"type": "text", "text": "after"}))
+        frames = await receive_until(ws, is_turn_complete)
+    assert "You said: after (turn 2)" in model_text(frames)
+    assert not any(isinstance(f, dict) and "error" in f for f in frames)
