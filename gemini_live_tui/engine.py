@@ -27,26 +27,24 @@ import asyncio
 import contextlib
 import dataclasses
 import enum
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
 
 from gemini_live_tui.attachments import PreparedAttachment, parse_line, prepare_attachment
 from gemini_live_tui.config import Settings
 from gemini_live_tui.errors import ConfigError, LiveError, MediaError
-from gemini_live_tui.live import (
-    Auth,
-    Endpoint,
-    ReconnectPolicy,
-    Session,
-    SessionConfig,
-    TransportConfig,
-)
 from gemini_live_tui.protocol import events, types
+
+if TYPE_CHECKING:
+    # The session stack (websockets) loads in a thread when the engine connects, so the
+    # app can draw its first frame without waiting for it.
+    from gemini_live_tui.live import ReconnectPolicy, Session, SessionConfig
 from gemini_live_tui.screen_link import ScreenLink
 
 __all__ = [
@@ -152,7 +150,7 @@ AppEvent: TypeAlias = Notice | StatusChanged | UserSent | FileSent | FileSkipped
 
 Listener = Callable[[AppEvent], None]
 ServerFactory = Callable[[], AbstractAsyncContextManager[Any]]
-Connector = Callable[[SessionConfig], Awaitable[Session]]
+Connector = Callable[["SessionConfig"], Awaitable["Session"]]
 
 
 @dataclass(slots=True)
@@ -243,6 +241,8 @@ def build_session_config(
     Raises:
         ConfigError: the backend cannot authenticate (see :func:`credentials_help`).
     """
+    from gemini_live_tui.live import Auth, Endpoint, ReconnectPolicy, SessionConfig, TransportConfig
+
     if settings.backend == "local":
         if local_url is None:
             raise ConfigError("the local backend needs its embedded server's URL")
@@ -284,7 +284,7 @@ class Engine:
 
     Args:
         settings: resolved settings (backend, model, voice, instruction ...).
-        connector: opens a :class:`Session` (``Session.connect`` in production).
+        connector: opens a :class:`Session` (``Session.connect`` when None).
         local_server: builds the embedded local Live server's async context manager
             (``LocalLiveServer(port=0)`` by default; tests inject one with fault options).
         reconnect: backoff policy for lost connections.
@@ -300,7 +300,7 @@ class Engine:
         settings: Settings,
         *,
         # Escape hatches for tests and other hosts.
-        connector: Connector = Session.connect,
+        connector: Connector | None = None,
         local_server: ServerFactory = _default_local_server,
         reconnect: ReconnectPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -310,7 +310,7 @@ class Engine:
         self.settings = settings
         self._connector = connector
         self._local_server_factory = local_server
-        self._reconnect = reconnect or ReconnectPolicy()
+        self._reconnect = reconnect
         self._clock = clock
         self._base_dir = base_dir
         self._listeners: list[Listener] = []
@@ -391,7 +391,7 @@ class Engine:
             backend=self.settings.backend,
             model=self.settings.banner_model(),
             reconnect_attempt=self._attempt,
-            reconnect_max=self._reconnect.max_attempts,
+            reconnect_max=self._reconnect_max(),
             started_at=self._started_at,
             goaway_deadline=self._goaway_deadline,
             tokens=self._tokens,
@@ -411,6 +411,11 @@ class Engine:
         except Exception:
             logger.exception("level source failed")
             return Levels()
+
+    def _reconnect_max(self) -> int | None:
+        if self._session is not None:
+            return self._session.config.reconnect.max_attempts
+        return self._reconnect.max_attempts if self._reconnect is not None else None
 
     @property
     def session(self) -> Session | None:
@@ -464,7 +469,11 @@ class Engine:
     async def _connect(self) -> None:
         self._set_phase(Phase.CONNECTING)
         try:
+            # Heavy imports happen off the event loop so the UI stays responsive meanwhile.
+            live = await asyncio.to_thread(importlib.import_module, "gemini_live_tui.live")
+            connector = self._connector or live.Session.connect
             if self.settings.backend == "local":
+                await asyncio.to_thread(importlib.import_module, "gemini_live_tui.local")
                 self._local_cm = self._local_server_factory()
                 server = await self._local_cm.__aenter__()
                 self.local_url = str(server.url)
@@ -478,7 +487,7 @@ class Engine:
             config = build_session_config(
                 self.settings, setup, local_url=self.local_url, reconnect=self._reconnect
             )
-            self._session = await self._connector(config)
+            self._session = await connector(config)
         except (LiveError, OSError) as exc:
             logger.warning("connect failed: %s", exc)
             self.notice(f"could not connect: {exc}", "error")

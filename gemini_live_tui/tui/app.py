@@ -194,12 +194,17 @@ class GeminiLiveApp(App[int]):
     def on_mount(self) -> None:
         self._unsubscribe = self._engine.subscribe(self._on_app_event)
         self.note(f"gemini-live {__version__} · /help lists commands · Ctrl+C quits")
-        self.run_worker(self._run_engine(), name="engine", exit_on_error=False)
-        self.run_worker(self._drain_outbox(), name="outbox", exit_on_error=False)
+        # Connect only once the first frame is on screen: start-up feels instant and the
+        # session stack's imports do not compete with the first render.
+        self.call_after_refresh(self._start_workers)
         self.set_interval(1.0, self._refresh_status)
         self.set_interval(self._meter_interval, self._refresh_meters)
         self._refresh_status()
         self.prompt.focus()
+
+    def _start_workers(self) -> None:
+        self.run_worker(self._run_engine(), name="engine", exit_on_error=False)
+        self.run_worker(self._drain_outbox(), name="outbox", exit_on_error=False)
 
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
