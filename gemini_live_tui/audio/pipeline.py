@@ -137,6 +137,8 @@ class AudioPipeline:
         self._mic_index = 0  # 16 kHz samples processed since capture started
         self._in_t0: float | None = None  # capture time of the first mic sample
         self._in_frames = 0
+        self._in_total = 0  # device frames delivered by the input callback
+        self._in_mark: tuple[float, int] | None = None  # (time of last callback, _in_total)
         self._chunk = bytearray()
         self._chunk_bytes = self.settings.chunk_ms * SEND_RATE // 1000 * 2
         self._aec: EchoCanceller | None = None
@@ -194,6 +196,8 @@ class AudioPipeline:
             self._mic_index = 0
             self._in_t0 = None
             self._in_frames = 0
+            self._in_total = 0
+            self._in_mark = None
             self._chunk = bytearray()
             self._aec = (
                 EchoCanceller(SEND_RATE, engine=self.settings.aec_engine)
@@ -332,6 +336,8 @@ class AudioPipeline:
         if self._in_t0 is None and self._in is not None:
             self._in_t0 = now - self._in.latency - len(data) / self._in.samplerate
         ring.write(data)
+        self._in_total += len(data)
+        self._in_mark = (now, self._in_total)  # one atomic assignment: a consistent pair
 
     def _output_callback(self, out: Float32Array, now: float) -> None:
         # Runs on the PortAudio thread: copy from the ring, note the time, nothing else.
@@ -509,12 +515,22 @@ class AudioPipeline:
                 self._note_latency(index + FRAME)
 
     def _note_latency(self, end_index: int) -> None:
-        """Capture of the chunk's last sample to its hand-off, from the mic's sample clock."""
-        if self._in_t0 is None:
+        """Capture of the chunk's last sample to its hand-off.
+
+        The sample's device frame is counted back from the newest input callback: it was
+        captured (frames after it) / rate before that callback's data left the device,
+        which was the reported input latency before the callback ran.
+        """
+        mark, stream = self._in_mark, self._in
+        if mark is None or stream is None:
             return
         delay = self._aec.delay_samples if self._aec is not None else 0
-        captured = self._in_t0 + (end_index - delay) / SEND_RATE
-        self._counters.latency_ms.append(max(0.0, (self._clock() - captured) * 1000.0))
+        rate = stream.samplerate
+        frame = (end_index - delay) * rate / SEND_RATE
+        callback_time, total = mark
+        behind = max(0.0, total - frame) / rate
+        latency = self._clock() - callback_time + stream.latency + behind
+        self._counters.latency_ms.append(latency * 1000.0)
 
     def _emit(self, chunk: bytes) -> None:
         self._counters.chunks_sent += 1

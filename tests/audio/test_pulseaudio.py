@@ -1,0 +1,193 @@
+"""The pipeline on real PortAudio streams through a private PulseAudio daemon.
+
+A null sink ``spk`` is the speaker (recorded back from ``spk.monitor`` with parec) and a
+pipe source ``mic`` is the mic (we write PCM into its FIFO at real-time pace).  PortAudio
+reaches both through ALSA's ``pulse`` device.  Skipped, with the reason printed, only
+where the daemon cannot start.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gemini_live_tui.audio.pipeline import AudioPipeline, AudioSettings
+from tests.conftest import require_program
+
+pytestmark = pytest.mark.system
+
+
+def _wait_for(condition: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def pulse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    require_program("pulseaudio", "pactl", "parec")
+    runtime = tmp_path / "pulse"
+    runtime.mkdir()
+    socket = runtime / "native"
+    for key, value in {
+        "XDG_RUNTIME_DIR": str(runtime),
+        "PULSE_RUNTIME_PATH": str(runtime),
+        "PULSE_STATE_PATH": str(runtime),
+        "HOME": str(runtime),
+        "PULSE_SERVER": f"unix:{socket}",
+    }.items():
+        monkeypatch.setenv(key, value)
+    log = (runtime / "log").open("w")
+    daemon = subprocess.Popen(
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "-n",
+            "--exit-idle-time=-1",
+            "--load=module-null-sink sink_name=spk",
+            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not socket.exists() and daemon.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not socket.exists():
+            tail = (runtime / "log").read_text()[-400:]
+            pytest.skip(f"PulseAudio could not start here: {tail}")
+        pipe = runtime / "micpipe"
+        subprocess.run(
+            [
+                "pactl",
+                "load-module",
+                "module-pipe-source",
+                "source_name=mic",
+                f"file={pipe}",
+                "format=s16le",
+                "rate=16000",
+                "channels=1",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(["pactl", "set-default-source", "mic"], check=True)
+        subprocess.run(["pactl", "set-default-sink", "spk"], check=True)
+        yield pipe
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=10)
+        log.close()
+
+
+def _tone(seconds: float, rate: int, freq: float, amp: float) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (amp * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
+
+
+def test_mic_pipe_reaches_send_as_16k_chunks(pulse: Path) -> None:
+    chunks: list[bytes] = []
+    enough = threading.Event()
+
+    def send(chunk: bytes) -> None:
+        chunks.append(chunk)
+        if len(chunks) >= 50:
+            enough.set()
+
+    pipe = AudioPipeline(
+        send,
+        AudioSettings(input_device="pulse", noise_suppression=0, aec=False),
+    )
+    try:
+        pipe.start_capture()
+        tone = _tone(3.0, 16000, 440.0, 0.25).tobytes()
+
+        def writer() -> None:
+            fd = os.open(pulse, os.O_WRONLY)
+            try:
+                start = time.monotonic()
+                step = 3200  # 100 ms of s16le
+                for i in range(0, len(tone), step):
+                    os.write(fd, tone[i : i + step])
+                    ahead = start + (i + step) / 32000 - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)  # real-time pace, as a mic would deliver
+            finally:
+                os.close(fd)
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        assert enough.wait(30), "no mic chunks arrived"
+        thread.join()
+        stats = pipe.statistics()
+    finally:
+        pipe.close()
+    assert {len(c) for c in chunks[:50]} == {1280}  # 40 ms of 16 kHz s16le
+    pcm = np.frombuffer(b"".join(chunks), dtype="<i2").astype(np.float64)
+    start = int(np.argmax(np.abs(pcm) > 1000))
+    tone = pcm[start + 1600 : start + 17600]  # one second inside the written tone
+    assert len(tone) == 16000
+    rms_dbfs = 20 * np.log10(np.sqrt(np.mean(tone**2)) / 32768)
+    assert rms_dbfs == pytest.approx(20 * np.log10(0.25 / np.sqrt(2)), abs=1.5)
+    spectrum = np.abs(np.fft.rfft(tone))
+    assert abs(int(np.argmax(spectrum)) - 440) <= 3  # 1 Hz per bin over one second
+    assert stats["mic_overruns"] == 0
+
+
+def test_speaker_playback_is_heard_on_the_sink_monitor(pulse: Path) -> None:
+    recorder = subprocess.Popen(
+        ["parec", "-d", "spk.monitor", "--format=s16le", "--rate=16000", "--channels=1"],
+        stdout=subprocess.PIPE,
+    )
+    captured = bytearray()
+
+    def reader() -> None:
+        assert recorder.stdout is not None
+        while True:
+            data = recorder.stdout.read(3200)
+            if not data:
+                return
+            captured.extend(data)
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    errors: list[str] = []
+    pipe = AudioPipeline(
+        lambda chunk: None,
+        AudioSettings(output_device="pulse"),
+        on_error=errors.append,
+    )
+    try:
+        pipe.start_playback()
+        pipe.play(_tone(1.0, 24000, 300.0, 0.5).tobytes())
+        pipe.end_of_reply()
+
+        def heard() -> bool:
+            pcm = np.frombuffer(bytes(captured[len(captured) % 2 :]), dtype="<i2")
+            return bool(np.sum(np.abs(pcm) > 8000) > 8000)  # half a second of loud tone
+
+        _wait_for(heard, 20, "the tone on spk.monitor")
+        stats = pipe.statistics()
+    finally:
+        pipe.close()
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    pcm = np.frombuffer(bytes(captured[len(captured) % 2 :]), dtype="<i2").astype(np.float64)
+    start = int(np.argmax(np.abs(pcm) > 8000))
+    tone = pcm[start + 800 : start + 8800]  # 0.5 s inside the played tone
+    spectrum = np.abs(np.fft.rfft(tone))
+    assert abs(int(np.argmax(spectrum)) * 16000 / len(tone) - 300) <= 4
+    level = 20 * np.log10(np.sqrt(np.mean(tone**2)) / 32768)
+    assert level == pytest.approx(20 * np.log10(0.5 / np.sqrt(2)), abs=1.5)
+    assert stats["speaker_underruns"] == 0
+    assert not errors
