@@ -333,8 +333,7 @@ class Session:
             raise ProtocolError("audio must be 16-bit PCM: an even number of bytes")
         if sample_rate <= 0:
             raise ProtocolError(f"sample rate {sample_rate} is not positive")
-        blob = types.Blob(mime_type=f"audio/pcm;rate={sample_rate}", data=bytes(pcm))
-        await self._send(types.RealtimeInput(audio=blob), droppable=True)
+        await self._send_frame(codec.encode_audio(bytes(pcm), sample_rate), droppable=True)
 
     async def send_video(self, data: bytes, *, mime_type: str = "image/jpeg") -> None:
         """Send one image frame (JPEG or PNG)."""

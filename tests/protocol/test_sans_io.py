@@ -1,4 +1,4 @@
-"""The protocol layer stays sans-I/O: its imports are msgspec, the stdlib and errors only."""
+"""The protocol layer stays sans-I/O: its imports are msgspec, pybase64, the stdlib and errors."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ ALLOWED = {
     "re",
     "typing",
     "msgspec",
+    "pybase64",  # a pure computation (SIMD base64), no I/O
     "gemini_live_tui.errors",
     "gemini_live_tui.protocol",
 }
