@@ -79,13 +79,14 @@ class DevTools:
 
 
 @contextlib.asynccontextmanager
-async def chromium(url: str) -> AsyncIterator[DevTools]:
+async def chromium(url: str, *, extra_flags: list[str] | None = None) -> AsyncIterator[DevTools]:
     """Headless Chromium showing ``url``, with a DevTools client attached to the page."""
     binary = shutil.which("chromium") or "chromium"
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             binary,
             *CHROMIUM_FLAGS,
+            *(extra_flags or []),
             f"--user-data-dir={profile}",
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
@@ -159,3 +160,63 @@ async def test_page_connects_sends_text_and_shows_reply() -> None:
     assert local.records[0].setup is not None
     assert local.records[0].setup["generationConfig"]["responseModalities"] == ["TEXT"]
     assert local.records[0].setup["tools"][0]["functionDeclarations"][0]["name"] == "get_time"
+
+
+def speech_wav(path: Path) -> None:
+    """A WAV Chromium plays as its fake microphone: 0.6 s tone, 1.4 s silence (it loops)."""
+    import wave
+
+    import numpy as np
+
+    rate = 48000
+    t = np.arange(int(0.6 * rate)) / rate
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t)
+    pcm = (np.concatenate([tone, np.zeros(int(1.4 * rate))]) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+
+
+async def test_microphone_worklet_streams_audio_and_plays_the_echo(tmp_path: Path) -> None:
+    require_program("chromium")
+    wav = tmp_path / "speech.wav"
+    speech_wav(wav)
+    flags = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+    ]
+    async with (
+        LocalLiveServer(port=0) as local,
+        run_proxy(settings_for(), local_url=local.url) as proxy,
+        chromium(f"{proxy.http}/", extra_flags=flags) as page,
+    ):
+        await page.wait_for(
+            "document.readyState === 'complete' && !!document.getElementById('connect')"
+        )
+        await page.evaluate("document.getElementById('connect').click()")
+        await page.wait_for("document.getElementById('status').dataset.state === 'connected'")
+        await page.evaluate("document.getElementById('mic').click()")
+        heard = await page.wait_for(
+            "Array.from(document.querySelectorAll('.msg.user')).map(e => e.textContent)"
+            ".filter(t => t.includes('speech')).join('|')",
+            timeout=30,
+        )
+        said = await page.wait_for(
+            "Array.from(document.querySelectorAll('.msg.model[data-complete=true]'))"
+            ".map(e => e.textContent).filter(t => t.includes('Echo')).join('|')",
+            timeout=30,
+        )
+        counters = await page.evaluate("window.geminiLive.stats")
+        errors = await page.evaluate(
+            "Array.from(document.querySelectorAll('.msg.error, .msg.info')).map(e => e.textContent)"
+        )
+    assert "[speech" in heard
+    assert "Echo of" in said
+    assert local.audio_bytes > 16000  # at least half a second of 16 kHz PCM arrived
+    # Every captured chunk is 40 ms at 16 kHz; the echo went to the playback worklet.
+    assert counters["audioChunksSent"] * 1280 >= local.audio_bytes
+    assert counters["audioChunksPlayed"] > 0 and counters["audioBytesPlayed"] > 24000
+    assert not any("unavailable" in line or "microphone" in line for line in errors), errors

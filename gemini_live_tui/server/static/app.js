@@ -12,6 +12,10 @@ let capture = null;    // {context, node, stream}
 let modelLine = null;  // the reply being written
 let userLine = null;   // the transcript of what the user is saying
 
+// Counters for the curious (and the browser test): open the console, read geminiLive.stats.
+const stats = { audioChunksSent: 0, audioChunksPlayed: 0, audioBytesPlayed: 0, messages: 0 };
+window.geminiLive = { stats };
+
 function setStatus(text, state) {
   statusLine.textContent = text;
   statusLine.dataset.state = state;
@@ -87,6 +91,8 @@ function playPcm(buffer) {
   const samples = new Float32Array(pcm.length);
   for (let i = 0; i < pcm.length; i++) samples[i] = pcm[i] / 0x8000;
   playback.node.port.postMessage(samples, [samples.buffer]);
+  stats.audioChunksPlayed += 1;
+  stats.audioBytesPlayed += buffer.byteLength;
 }
 
 function handleMessage(message) {
@@ -153,6 +159,7 @@ async function connect() {
     socket.binaryType = "arraybuffer";
     socket.onopen = () => socket.send(JSON.stringify(buildSetup()));
     socket.onmessage = (event) => {
+      stats.messages += 1;
       if (event.data instanceof ArrayBuffer) playPcm(event.data);
       else handleMessage(JSON.parse(event.data));
     };
@@ -180,7 +187,10 @@ async function startMic() {
   const source = context.createMediaStreamSource(stream);
   const node = new AudioWorkletNode(context, "capture-processor", { numberOfInputs: 1 });
   node.port.onmessage = (event) => {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(event.data);
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(event.data);
+      stats.audioChunksSent += 1;
+    }
   };
   source.connect(node);
   capture = { context, node, stream };
