@@ -41,6 +41,9 @@ from .wire import WireError, b64decode, b64encode, duration
 
 __all__ = ["Conversation", "ConversationHost", "SessionState", "Turn"]
 
+# How long an image on an idle line waits for text or more images before it is answered.
+IMAGE_QUIET_SECONDS = 0.25
+
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 # Seconds of "speech" a text part stands for when pacing TEXT replies.
@@ -139,6 +142,8 @@ class Conversation:
         self._results: list[tuple[str, Any]] = []
         self._tool_turn = 0
         self._consumed = 0  # client messages consumed, for transparent resumption
+        self._image_turn: asyncio.TimerHandle | None = None
+        self._image_task: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -154,6 +159,9 @@ class Conversation:
 
     async def close(self) -> None:
         """Stop any reply in progress (the connection is going away)."""
+        if self._image_turn is not None:
+            self._image_turn.cancel()
+            self._image_turn = None
         task = self._reply
         if task is not None and not task.done():
             task.cancel()
@@ -255,10 +263,19 @@ class Conversation:
         image = describe(data, mime, self.connection_id)
         self._host.record_image(image)
         self._pending.images.append(image)
-        # A frame on an idle line gets its own answer so image round trips are testable;
-        # frames during speech or a reply join the next turn, as context would.
+        # A frame on an idle line gets its own answer, after a short quiet period, so image
+        # round trips are testable: text or more images arriving within it (``@a.png @b.jpg
+        # describe these``) join the same turn and one reply names them all.  Frames during
+        # speech or a reply simply join the next turn, as context would.
         if not self.busy and not self._vad.speaking and self._manual_audio is None:
-            await self._end_of_turn()
+            if self._image_turn is not None:
+                self._image_turn.cancel()
+            loop = asyncio.get_running_loop()
+            self._image_turn = loop.call_later(IMAGE_QUIET_SECONDS, self._image_turn_due)
+
+    def _image_turn_due(self) -> None:
+        self._image_turn = None
+        self._image_task = asyncio.create_task(self._end_of_turn(), name="local-live-image-turn")
 
     async def _client_content(self, body: dict[str, Any]) -> None:
         turns = body.get("turns") or []
@@ -338,6 +355,9 @@ class Conversation:
     # ------------------------------------------------------------------ turns
 
     async def _end_of_turn(self) -> None:
+        if self._image_turn is not None:
+            self._image_turn.cancel()
+            self._image_turn = None
         turn, self._pending = self._pending, Turn()
         if turn.empty():
             return

@@ -250,3 +250,23 @@ async def test_reconfigure_reconnects_with_the_handle_and_new_settings() -> None
         assert setup["systemInstruction"]["parts"][0]["text"] == "Be brief."
         assert setup["sessionResumption"]["handle"]
         await session.close()
+
+
+async def test_images_and_text_sent_together_get_one_reply_naming_all() -> None:
+    frames = []
+    for colour in ((255, 0, 0), (0, 0, 255)):
+        buffer = io.BytesIO()
+        Image.new("RGB", (32, 32), colour).save(buffer, "PNG")
+        frames.append(buffer.getvalue())
+    async with LocalLiveServer(port=0, api_key="local-key", speed=math.inf) as server:
+        session = await Session.connect(config_for(server.url))
+        for frame in frames:
+            await session.send_video(frame, mime_type="image/png")
+        await session.send_text("describe these")
+        seen = await collect_turn(session)
+        reply = text_of(seen)
+        assert "You said: describe these" in reply
+        assert "#ff0000" in reply
+        assert "#0000ff" in reply
+        assert not any(isinstance(e, events.Interrupted) for e in seen)
+        await session.close()
