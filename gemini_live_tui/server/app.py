@@ -128,13 +128,20 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html", headers=_PAGE_HEADERS)
 
     async def health(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "status": "ok",
-                "model": settings.model,
-                "active_sessions": state.statistics.active,
-            }
-        )
+        body: dict[str, Any] = {
+            "status": "ok",
+            "model": settings.model,
+            "active_sessions": state.statistics.active,
+        }
+        if isinstance(state.tokens, RedisTokenStore):
+            # A process that cannot reach the shared store cannot admit anyone: say so,
+            # so a load balancer takes it out of rotation.
+            try:
+                await state.tokens.ping()
+            except TokenStoreError:
+                body.update(status="error", error="token store unavailable")
+                return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     async def auth(request: Request) -> Response:
         if not _origin_ok(settings, request.headers, request.url.scheme):

@@ -244,13 +244,13 @@ class BrowserBridge:
             if setup is None:
                 return
             session = await self._open_session(setup)
-            if session is None:
-                return
             await self._send({"setupComplete": {}})
             outcome = await self._serve(session)
             await self._finish(outcome)
         except _Finished as outcome:
             await self._finish(outcome)
+        except (WebSocketDisconnect, OSError):
+            pass  # the browser left while the upstream session was being opened
         finally:
             self._stats.active -= 1
             if session is not None:
@@ -276,7 +276,7 @@ class BrowserBridge:
             self._stats.rejected_setups += 1
             raise _Finished(exc.close_code, str(exc), error=True) from None
 
-    async def _open_session(self, setup: bp.BrowserSetup) -> Session | None:
+    async def _open_session(self, setup: bp.BrowserSetup) -> Session:
         config = SessionConfig(
             transport=self._transport,
             setup=build_setup(setup, self._settings),

@@ -179,7 +179,10 @@ class RedisTokenStore:
                     "'gemini-live[server]')"
                 ) from exc
             try:
-                client = redis_asyncio.Redis.from_url(url)
+                # Short timeouts: a stuck store must fail a request, not hang it.
+                client = redis_asyncio.Redis.from_url(
+                    url, socket_connect_timeout=2.0, socket_timeout=2.0
+                )
             except ValueError as exc:
                 raise ConfigError(f"TOKEN_STORE_URL: not a Redis URL ({exc})") from None
         self._redis = client

@@ -153,6 +153,7 @@ def free_port() -> int:
 @dataclasses.dataclass
 class RedisServer:
     port: int
+    process: subprocess.Popen[bytes]
 
     @property
     def url(self) -> str:
@@ -191,9 +192,10 @@ def redis_server() -> Iterator[RedisServer]:
         else:
             pytest.fail("redis-server did not start")
         try:
-            yield RedisServer(port)
+            yield RedisServer(port, process)
         finally:
-            process.terminate()
+            if process.poll() is None:
+                process.terminate()
             process.wait(10)
 
 

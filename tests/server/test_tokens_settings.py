@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 import redis.asyncio as redis_asyncio
 
 from gemini_live_tui.errors import ConfigError
+from gemini_live_tui.local import LocalLiveServer
 from gemini_live_tui.server.settings import ServerSettings
 from gemini_live_tui.server.tokens import (
     MemoryTokenStore,
@@ -16,7 +18,7 @@ from gemini_live_tui.server.tokens import (
     open_token_store,
 )
 
-from .conftest import FakeClock, RedisServer
+from .conftest import FakeClock, RedisServer, run_proxy, settings_for
 
 
 async def check_store(store: TokenStore, clock: FakeClock) -> None:
@@ -132,3 +134,23 @@ def test_origin_rules() -> None:
     assert listed.origin_allowed("https://APP.example/", "h:1", "ws")
     assert not listed.origin_allowed("http://h:1", "h:1", "ws")
     assert ServerSettings(backend="local", allowed_origins=("*",)).origin_allowed("x", None, "ws")
+
+
+async def test_health_and_auth_report_an_unreachable_store(
+    redis_server: RedisServer, local: LocalLiveServer
+) -> None:
+    store = RedisTokenStore(redis_server.url)
+    async with (
+        run_proxy(settings_for(), local_url=local.url, token_store=store) as proxy,
+        httpx.AsyncClient() as client,
+    ):
+        healthy = await client.get(f"{proxy.http}/api/health")
+        redis_server.process.terminate()
+        await asyncio.to_thread(redis_server.process.wait, 10)
+        sick = await client.get(f"{proxy.http}/api/health")
+        auth = await client.post(f"{proxy.http}/api/auth")
+    await store.close()
+    assert healthy.status_code == 200 and healthy.json()["status"] == "ok"
+    assert sick.status_code == 503
+    assert sick.json()["error"] == "token store unavailable"
+    assert auth.status_code == 503 and auth.json() == {"error": "token store unavailable"}
