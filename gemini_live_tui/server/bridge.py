@@ -44,6 +44,7 @@ __all__ = [
     "BrowserBridge",
     "SessionFactory",
     "build_setup",
+    "event_frame",
     "upstream_transport",
 ]
 
