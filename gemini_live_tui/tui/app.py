@@ -77,6 +77,7 @@ class GeminiLiveApp(App[int]):
         # Esc must neither interrupt the model nor lose the typed text.
         Binding("escape", "nothing", show=False, priority=True),
         Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
+        Binding("f4", "talk", "Push-to-talk", show=False, priority=True),
     ]
 
     def __init__(
@@ -285,6 +286,10 @@ class GeminiLiveApp(App[int]):
     async def action_snap(self) -> None:
         """F5: send one screen frame now (``/snap``)."""
         await self._command_table.dispatch(self, "/snap")
+
+    async def action_talk(self) -> None:
+        """F4: start or stop talking in push-to-talk mode (``/ptt``)."""
+        await self._engine.audio.toggle_talk()
 
     def action_nothing(self) -> None:
         """Esc: deliberately nothing."""

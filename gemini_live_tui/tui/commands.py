@@ -215,6 +215,22 @@ async def _snap(host: CommandHost, args: str) -> None:
     await host.engine.screen.snap()
 
 
+async def _mic(host: CommandHost, args: str) -> None:
+    await host.engine.audio.toggle_mic()
+
+
+async def _speak(host: CommandHost, args: str) -> None:
+    await host.engine.audio.toggle_speak()
+
+
+async def _devices(host: CommandHost, args: str) -> None:
+    await host.engine.audio.list_devices()
+
+
+async def _ptt(host: CommandHost, args: str) -> None:
+    await host.engine.audio.toggle_ptt()
+
+
 def _complete_share_screen(words: Sequence[str], prefix: str) -> Iterable[str]:
     return ["list"] if not words and "list".startswith(prefix) else []
 
@@ -270,6 +286,10 @@ BUILTIN_COMMANDS: list[Command] = [
         _complete_share_screen,
     ),
     Command("snap", "", "send one screen frame now, sharing or not (key: F5)", _snap),
+    Command("mic", "", "toggle the mic (off sends audioStreamEnd)", _mic),
+    Command("speak", "", "toggle playing the model's voice (transcripts still show)", _speak),
+    Command("devices", "", "list audio input and output devices", _devices),
+    Command("ptt", "", "toggle push-to-talk (manual activity; key: F4 talks)", _ptt),
 ]
 """The commands every app has; subsystems append theirs here."""
 

@@ -9,15 +9,18 @@ partial and frozen when finished.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
-__all__ = ["ChatLog", "ModelReply", "SystemLine", "TranscriptionLine", "UserLine"]
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
+
+__all__ = ["ChatLog", "SystemLine", "TranscriptionLine", "UserLine"]
 
 Level = Literal["info", "warning", "error"]
 
@@ -34,10 +37,6 @@ class SystemLine(Static):
 
     def __init__(self, text: str, level: Level = "info") -> None:
         super().__init__(Text(text), markup=False, classes=level)
-
-
-class ModelReply(Markdown):
-    """A model reply rendered as Markdown, grown by streaming."""
 
 
 class TranscriptionLine(Static):
@@ -69,7 +68,7 @@ class ChatLog(VerticalScroll):
     def __init__(self, *, max_entries: int = 500, id: str | None = None) -> None:
         super().__init__(id=id, can_focus=False)
         self.max_entries = max_entries
-        self._reply: ModelReply | None = None
+        self._reply: Markdown | None = None
         self._stream: MarkdownStream | None = None
         self._reply_text = ""
         self._transcriptions: dict[str, TranscriptionLine] = {}
@@ -100,7 +99,11 @@ class ChatLog(VerticalScroll):
     async def append_model(self, fragment: str) -> None:
         """Stream a fragment of the model's reply (a new reply starts when none is open)."""
         if self._reply is None:
-            self._reply = ModelReply()
+            # Imported on the first reply: Markdown (markdown-it, pygments) is the slowest
+            # widget to load, and start-up should not wait for it.
+            from textual.widgets import Markdown
+
+            self._reply = Markdown(classes="model-reply")
             self._reply_text = ""
             await self._add(self._reply)
             self._stream = Markdown.get_stream(self._reply)
