@@ -55,6 +55,24 @@ def _app_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--debug", is_flag=True, default=None, help="Debug-level logging to the log file."
         ),
+        click.option(
+            "--input-device", default=None, metavar="NAME|N", help="Mic (see /devices)."
+        ),
+        click.option(
+            "--output-device", default=None, metavar="NAME|N", help="Speaker (see /devices)."
+        ),
+        click.option(
+            "--aec",
+            type=click.Choice(["on", "off"]),
+            default=None,
+            help="Echo cancellation for the mic (default on).",
+        ),
+        click.option(
+            "--duplex",
+            type=click.Choice(["full", "half"]),
+            default=None,
+            help="half: mute the mic while the model speaks (no barge-in).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

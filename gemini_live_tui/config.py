@@ -141,6 +141,8 @@ class Settings:
     compression: CompressionSettings = field(default_factory=CompressionSettings)
     input_device: str | None = None
     output_device: str | None = None
+    aec: bool = True
+    duplex: Literal["full", "half"] = "full"
     debug: bool = False
     paths: Paths | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -253,6 +255,8 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "system_instruction": str,
     "input_device": str,
     "output_device": str,
+    "aec": (bool, str),
+    "duplex": str,
     "vad": dict,
     "compression": dict,
 }
@@ -334,7 +338,17 @@ def load_settings(
             env_names[key] = var
 
     layer_flags: dict[str, Any] = {}
-    for key in ("backend", "model", "voice", "system_instruction", "endpoint"):
+    for key in (
+        "backend",
+        "model",
+        "voice",
+        "system_instruction",
+        "endpoint",
+        "input_device",
+        "output_device",
+        "aec",
+        "duplex",
+    ):
         if key in flags:
             layer_flags[key] = flags[key]
     if flags.get("text"):
@@ -411,10 +425,36 @@ def load_settings(
         compression=CompressionSettings(**compression),
         input_device=pick("input_device"),
         output_device=pick("output_device"),
+        aec=_parse_aec(pick("aec")),
+        duplex=_parse_duplex(pick("duplex")),
         debug=bool(flags.get("debug", False)),
         paths=paths,
         sources=sources,
     )
+
+
+def _parse_aec(value: Any) -> bool:
+    """``aec``: true/false in the file, ``on``/``off`` from the flag."""
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("on", "true", "yes", "1"):
+        return True
+    if text in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"aec '{value}' is not 'on' or 'off'")
+
+
+def _parse_duplex(value: Any) -> Literal["full", "half"]:
+    """``duplex``: ``full`` (barge-in works) or ``half`` (mic muted while the model speaks)."""
+    if value is None:
+        return "full"
+    text = str(value).strip().lower()
+    if text not in ("full", "half"):
+        raise ConfigError(f"duplex '{value}' is not 'full' or 'half'")
+    return cast(Literal["full", "half"], text)
 
 
 def _resolve_model(

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     # app can draw its first frame without waiting for it.
     from gemini_live_tui.live import ReconnectPolicy, Session, SessionConfig
 from gemini_live_tui.screen_link import ScreenLink
+from gemini_live_tui.voice_link import VoiceLink
 
 __all__ = [
     "AppEvent",
@@ -293,6 +294,9 @@ class Engine:
         screen_options: passed to :class:`~gemini_live_tui.screen_link.ScreenLink`
             (``engine.screen``, the ``/share-screen`` and ``/snap`` backend): grabber
             factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``.
+        audio_options: passed to :class:`~gemini_live_tui.voice_link.VoiceLink`
+            (``engine.audio``, the ``/mic``, ``/speak``, ``/devices`` and ``/ptt``
+            backend): audio device ``backend``, ``clock``, ``start_worker``.
     """
 
     def __init__(
@@ -306,6 +310,7 @@ class Engine:
         clock: Callable[[], float] = time.monotonic,
         base_dir: Path | None = None,
         screen_options: dict[str, Any] | None = None,
+        audio_options: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self._connector = connector
@@ -340,6 +345,8 @@ class Engine:
         self._send_lock = asyncio.Lock()
         # Screen sharing registers its status word and shutdown hook itself.
         self.screen = ScreenLink(self, **(screen_options or {}))
+        # So does voice (/mic, /speak, /devices, /ptt): hooks, meters, shutdown.
+        self.audio = VoiceLink(self, **(audio_options or {}))
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -476,6 +483,9 @@ class Engine:
                 await asyncio.to_thread(importlib.import_module, "gemini_live_tui.local")
                 self._local_cm = self._local_server_factory()
                 server = await self._local_cm.__aenter__()
+                if self._stopping:  # quit while the server was starting
+                    await self.stop_local_server()
+                    return
                 self.local_url = str(server.url)
                 self.notice(
                     "offline: talking to the embedded local Live server (no key, no network); "
@@ -487,7 +497,11 @@ class Engine:
             config = build_session_config(
                 self.settings, setup, local_url=self.local_url, reconnect=self._reconnect
             )
-            self._session = await connector(config)
+            session = await connector(config)
+            if self._stopping:  # quit while connecting: do not leave a session behind
+                await session.close()
+                return
+            self._session = session
         except (LiveError, OSError) as exc:
             logger.warning("connect failed: %s", exc)
             self.notice(f"could not connect: {exc}", "error")
@@ -520,11 +534,15 @@ class Engine:
         if self._session is not None:
             with contextlib.suppress(LiveError, OSError):
                 await self._session.close()
+        await self.stop_local_server()
+        self._set_phase(Phase.CLOSED)
+
+    async def stop_local_server(self) -> None:
+        """Stop the embedded local Live server, if one runs."""
         if self._local_cm is not None:
             cm, self._local_cm = self._local_cm, None
             with contextlib.suppress(Exception):
                 await cm.__aexit__(None, None, None)
-        self._set_phase(Phase.CLOSED)
 
     # --------------------------------------------------------------------------- sends
 
@@ -622,6 +640,20 @@ class Engine:
         return await self._reconfigure(
             voice=voice, system_instruction=self._system_instruction, what=f"voice {voice}"
         )
+
+    async def set_manual_activity(self, manual: bool) -> bool:
+        """Turn automatic activity detection off (push-to-talk) or back on, resuming."""
+        previous = self.settings
+        vad = dataclasses.replace(previous.vad, disabled=manual)
+        self.settings = dataclasses.replace(previous, vad=vad)
+        ok = await self._reconfigure(
+            voice=self._voice,
+            system_instruction=self._system_instruction,
+            what="push-to-talk on" if manual else "push-to-talk off",
+        )
+        if not ok:
+            self.settings = previous
+        return ok
 
     async def set_system_instruction(self, text: str | None) -> bool:
         """Replace (or with ``None`` clear) the system instruction, resuming the session."""

@@ -152,7 +152,7 @@ class AudioPipeline:
         self._far_ring = RingBuffer(SEND_RATE * 2, 1, np.float32)
         self._far_base = 0  # absolute 16 kHz index of the next far sample in _far_ring
         self._out_t0: float | None = None  # play time of the first speaker sample
-        self._queue: queue.SimpleQueue[tuple[int, bytes]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
         self._pending_play: deque[Float32Array] = deque()
         self._gen = 0  # bumped by flush(); the output callback discards on change
         self._seen_gen = 0
@@ -270,17 +270,17 @@ class AudioPipeline:
             self._pending_play.clear()
             self.speaker_meter.reset()
 
-    def play(self, pcm: bytes) -> None:
-        """Queue model audio (24 kHz mono s16le); dropped (and counted) when playback is off."""
+    def play(self, pcm: bytes, *, sample_rate: int = MODEL_RATE) -> None:
+        """Queue model audio (mono s16le, 24 kHz unless told); dropped when playback is off."""
         if self._out is None:
             self._counters.play_dropped_bytes += len(pcm)
             return
         if pcm:
-            self._queue.put((self._gen, pcm))
+            self._queue.put((self._gen, sample_rate, pcm))
 
     def end_of_reply(self) -> None:
         """The model finished its turn: play out what is buffered, even under the pre-roll."""
-        self._queue.put((self._gen, _END))
+        self._queue.put((self._gen, MODEL_RATE, _END))
 
     def flush(self) -> None:
         """Barge-in: silence within one output callback and drop everything queued."""
@@ -406,11 +406,13 @@ class AudioPipeline:
                 rs.reset()
         while True:
             try:
-                gen, pcm = self._queue.get_nowait()
+                gen, rate, pcm = self._queue.get_nowait()
             except queue.Empty:
                 break
             if gen != self._gen or ring is None or rs is None:
                 continue
+            if pcm != _END and rate != rs.in_rate and self._out is not None:
+                rs = self._spk_rs = StreamResampler(rate, self._out.samplerate)
             if pcm == _END:
                 tail = rs.flush()
                 if len(tail):
