@@ -129,3 +129,45 @@ def test_install_sh_is_shellcheck_clean() -> None:
         ["shellcheck", str(root / "install.sh")], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_dev_install_is_editable_and_update_leaves_it_to_git(
+    checkout: Path, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    done = _install_sh(
+        checkout,
+        home,
+        "--dev",
+        "--system-site-packages",
+        "--no-system-deps",
+        "--python",
+        sys.executable,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    launcher = home / ".local" / "bin" / "gemini-live"
+    venv_python = home / ".local" / "share" / "gemini-live" / "venv" / "bin" / "python"
+    env = clean_env(tmp_path, HOME=str(home))
+    where = subprocess.run(
+        [str(venv_python), "-c", "import gemini_live_tui; print(gemini_live_tui.__file__)"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # Editable: the environment runs the checkout's files, not a copy.
+    assert where.stdout.strip() == str(checkout / "gemini_live_tui" / "__init__.py")
+    with LocalIndex() as index:
+        index.add(f"gemini_live-{NEW}-py3-none-any.whl")
+        refused = subprocess.run(
+            [str(launcher), "update", "--index-url", index.url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert refused.returncode == 1
+    assert f"editable install of {checkout}" in refused.stderr
