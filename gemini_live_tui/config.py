@@ -143,6 +143,8 @@ class Settings:
     output_device: str | None = None
     aec: bool = True
     duplex: Literal["full", "half"] = "full"
+    # The screen or window /share-screen saved and /snap use, matched by name each run.
+    screen_target: str | None = None
     debug: bool = False
     paths: Paths | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
@@ -257,6 +259,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "output_device": str,
     "aec": (bool, str),
     "duplex": str,
+    "screen_target": str,
     "vad": dict,
     "compression": dict,
 }
@@ -427,6 +430,7 @@ def load_settings(
         output_device=pick("output_device"),
         aec=_parse_aec(pick("aec")),
         duplex=_parse_duplex(pick("duplex")),
+        screen_target=pick("screen_target"),
         debug=bool(flags.get("debug", False)),
         paths=paths,
         sources=sources,

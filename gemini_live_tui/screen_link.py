@@ -29,7 +29,10 @@ __all__ = ["ScreenLink", "parse_share_args"]
 
 logger = logging.getLogger(__name__)
 
-USAGE = "usage: /share-screen list | /share-screen <id or name> [seconds] | /share-screen (stop)"
+USAGE = (
+    "usage: /share-screen list | /share-screen <id or name> [seconds] | "
+    "/share-screen saved [seconds] | /share-screen (stop)"
+)
 
 
 def parse_share_args(args: str) -> tuple[str, float | None]:
@@ -88,6 +91,17 @@ class ScreenLink:
         except ValueError as exc:
             self._engine.notice(f"/share-screen: {exc}; {USAGE}", "warning")
             return
+        if target.lower() == "saved":
+            saved = self._engine.settings.screen_target
+            if not saved:
+                self._engine.notice(
+                    'no saved screen: set screen_target = "<window or monitor name>" in the '
+                    "config file (gemini-live config shows where it is)",
+                    "warning",
+                )
+                return
+            await self.start(saved, interval)
+            return
         if interval is not None:
             # "monitor 1" is a name, not "monitor" every 1 s: a whole-text name wins.
             whole = " ".join(shlex.split(text))
@@ -138,8 +152,9 @@ class ScreenLink:
             self._engine.notice("not connected: no screen frame was sent", "error")
             return
         share = self._ensure()
+        fallback = self._engine.settings.screen_target or "m1"
         try:
-            frame = await asyncio.to_thread(share.snap)
+            frame = await asyncio.to_thread(share.snap, fallback)
         except LiveError as exc:
             self._engine.notice(str(exc), "error")
             return

@@ -142,10 +142,10 @@ class ScreenShare:
         self._last_stats = stats
         return stats
 
-    def snap(self) -> PreparedImage | None:
+    def snap(self, fallback: str = "m1") -> PreparedImage | None:
         """One frame now.  While sharing, the worker sends it (returns ``None``); otherwise
-        the frame of the last shared target (or the first monitor) is returned for the
-        caller to send (blocking).
+        the frame of the last shared target (or of ``fallback``, an id or name) is returned
+        for the caller to send (blocking).
 
         Raises:
             CaptureError: no display, or the target cannot be captured.
@@ -157,7 +157,7 @@ class ScreenShare:
             worker.snap()
             return None
         if target is None:
-            target = self.catalog.resolve("m1")
+            target = self.catalog.resolve(fallback)
         return capture_once(
             target,
             grabber_factory=self._grabber_factory,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -16,10 +17,16 @@ from gemini_live_tui.screen_link import ScreenLink, parse_share_args
 MONITORS = [{"left": 0, "top": 0, "width": 800, "height": 600}] * 2
 
 
+@dataclass
+class FakeSettings:
+    screen_target: str | None = None
+
+
 class FakeEngine:
     """The slice of Engine that ScreenLink uses."""
 
     def __init__(self) -> None:
+        self.settings = FakeSettings()
         self.phase = "connected"
         self.notices: list[tuple[str, str]] = []
         self.features: dict[str, str] = {}
@@ -141,6 +148,21 @@ async def test_snap_when_not_sharing_sends_through_the_engine() -> None:
     await link.snap()
     assert len(engine.sent) == 1 and engine.sent[0][1] == "image/jpeg"
     assert "[screen] monitor 1 800x600 JPEG" in engine.text()
+    engine.settings.screen_target = "Editor"  # the saved target, matched by name
+    await link.snap()
+    assert "[screen] Editor 800x600 JPEG" in engine.text()
+
+
+async def test_saved_target_is_matched_by_name() -> None:
+    engine = FakeEngine()
+    clock = FakeClock(horizon=0.0)
+    link = _link(engine, clock)
+    await link.command("saved")
+    assert "no saved screen: set screen_target" in engine.text()
+    engine.settings.screen_target = "editor"
+    await link.command("saved 2")
+    assert "sharing window w1 'Editor' (300x200) every 2 s" in engine.text()
+    await engine.hooks[0]()
 
 
 async def test_a_failing_worker_becomes_one_notice() -> None:
@@ -158,7 +180,7 @@ async def test_a_failing_worker_becomes_one_notice() -> None:
         "screen sharing stopped: no display to capture: DISPLAY is not set",
         "error",
     ) in engine.notices
-    assert engine.features["screen"] == "off"
+    await _until(lambda: engine.providers["screen"]() == "off")
 
 
 async def _until(predicate: Callable[[], bool], limit: float = 10.0) -> None:
