@@ -12,6 +12,11 @@ import shutil
 
 import pytest
 
+# The app's daily "update available" check reads the package index; no test (nor any
+# process a test starts) should reach the network for it.  Tests of the check pass their
+# own environment explicitly.
+os.environ.setdefault("GEMINI_LIVE_NO_UPDATE_CHECK", "1")
+
 
 def require_program(*names: str) -> None:
     """Skip (or, in CI, fail) unless every named program is on PATH."""
