@@ -56,14 +56,15 @@ async def _speak_into(mic: FakeStream, audio: np.ndarray) -> None:
 
 
 async def _wait_for(
-    seen: list[AppEvent], predicate: Callable[[AppEvent], bool], timeout: float = 20
+    seen: list[AppEvent], predicate: Callable[[AppEvent], bool], limit_s: float = 20
 ) -> AppEvent:
-    async with asyncio.timeout(timeout):
-        while True:
-            for event in seen:
-                if predicate(event):
-                    return event
-            await asyncio.sleep(0.01)
+    """The first event matching ``predicate``, checking every 10 ms for ``limit_s``."""
+    for _ in range(int(limit_s * 100)):
+        for event in seen:
+            if predicate(event):
+                return event
+        await asyncio.sleep(0.01)
+    raise AssertionError("timed out waiting for an event")
 
 
 async def test_mic_to_server_echo_to_speaker_and_barge_in(tmp_path: Path) -> None:
@@ -85,9 +86,12 @@ async def test_mic_to_server_echo_to_speaker_and_barge_in(tmp_path: Path) -> Non
         )
         await _wait_for(seen, lambda e: isinstance(e, events.ModelAudio))
         # The echoed reply is played: pull callbacks until it sounds.
-        async with asyncio.timeout(10):
-            while not np.any(speaker.pull(480, advance=False) != 0):
-                await asyncio.sleep(0.005)
+        for _ in range(2000):  # each pull is one output callback; give the worker time
+            if np.any(speaker.pull(480, advance=False) != 0):
+                break
+            await asyncio.sleep(0.005)
+        else:
+            raise AssertionError("the echoed reply never reached the speaker")
         engine._dispatch(events.Interrupted())  # what the session does on barge-in
         assert np.all(speaker.pull(480, advance=False) == 0)
         levels = engine.levels()
