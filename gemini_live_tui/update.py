@@ -111,7 +111,8 @@ def _is_editable(dist: importlib.metadata.Distribution) -> str | None:
         data = json.loads(text)
     except ValueError:
         return None
-    if isinstance(data, dict) and data.get("dir_info", {}).get("editable"):
+    dir_info = data.get("dir_info") if isinstance(data, dict) else None
+    if isinstance(dir_info, dict) and dir_info.get("editable"):
         url = str(data.get("url", ""))
         return url.removeprefix("file://") or "a source checkout"
     return None
