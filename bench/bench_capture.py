@@ -118,18 +118,26 @@ def draw(display: str) -> subprocess.Popen[str]:
     return process
 
 
-def timed(step: Callable[[], int], frames: int) -> tuple[list[float], list[float], list[int]]:
-    """Wall and CPU (this thread) milliseconds per call, and the bytes each call produced."""
-    step()  # warm-up: imports, first allocation
-    wall: list[float] = []
-    cpu: list[float] = []
-    sizes: list[int] = []
+def timed(
+    steps: dict[str, Callable[[], int]], frames: int
+) -> dict[str, tuple[list[float], list[float], list[int]]]:
+    """Wall and CPU (this thread) ms per call and bytes produced, for each pipeline.
+
+    The pipelines take turns frame by frame, so background load on the machine falls on
+    all of them alike.
+    """
+    results: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    for name, step in steps.items():
+        step()  # warm-up: imports, first allocations
+        results[name] = ([], [], [])
     for _ in range(frames):
-        start, start_cpu = time.perf_counter(), time.thread_time()
-        sizes.append(step())
-        cpu.append((time.thread_time() - start_cpu) * 1000)
-        wall.append((time.perf_counter() - start) * 1000)
-    return wall, cpu, sizes
+        for name, step in steps.items():
+            wall, cpu, sizes = results[name]
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            sizes.append(step())
+            cpu.append((time.thread_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+    return results
 
 
 def main() -> None:
@@ -184,16 +192,18 @@ def main() -> None:
             data = mss.tools.to_png(shot.rgb, shot.size, level=6)
             return len(data or b"")
 
-        rows = []
-        for name, step in (
-            ("ours: grab + scale + change test + adaptive JPEG", ours),
-            ("naive: grab + LANCZOS resize + JPEG q95", naive),
-            ("reference: grab + mss.tools.to_png (full size)", png),
-        ):
-            wall, cpu, sizes = timed(step, args.frames)
-            rows.append(
-                (name, statistics.median(wall), statistics.median(cpu), statistics.median(sizes))
-            )
+        results = timed(
+            {
+                "ours: grab + scale + change test + adaptive JPEG": ours,
+                "naive: grab + LANCZOS resize + JPEG q95": naive,
+                "reference: grab + mss.tools.to_png (full size)": png,
+            },
+            args.frames,
+        )
+        rows = [
+            (name, statistics.median(wall), statistics.median(cpu), statistics.median(sizes))
+            for name, (wall, cpu, sizes) in results.items()
+        ]
         for key in parts:
             del parts[key][0]  # drop the warm-up frame
         sct.close()
