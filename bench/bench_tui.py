@@ -187,7 +187,7 @@ def main() -> None:
     print(f"Idle CPU over {args.idle_seconds:.0f} s (% of one core)")
     print(f"{'bare Textual app with an Input':<44} {bare_cpu:8.2f} %")
     print(f"{'gemini-live connected, meters off':<44} {app_cpu:8.2f} %")
-    print(f"{'gemini-live connected, meters moving 10 Hz':<44} {metered_cpu:8.2f} %")
+    print(f"{'gemini-live connected, meters moving (8 Hz)':<44} {metered_cpu:8.2f} %")
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ class GeminiLiveApp(App[int]):
         base_dir: directory for relative ``@file`` and ``/save`` paths (the cwd).
         secrets: values masked in saved transcripts (the API key or token).
         clock: monotonic clock shared with the engine for the status bar.
-        meter_hz: how often the meters pull levels.
+        meter_hz: how often the meters pull levels (8 Hz: a VU meter integrates over about
+            300 ms, and each redraw costs a compositor pass; see docs/performance.md).
     """
 
     CSS_PATH = "app.tcss"
@@ -91,7 +92,7 @@ class GeminiLiveApp(App[int]):
         base_dir: Path | None = None,
         secrets: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
-        meter_hz: float = 10.0,
+        meter_hz: float = 8.0,
     ) -> None:
         super().__init__()
         self._engine = engine

@@ -55,7 +55,10 @@ class Meters(Static):
             return
         self._shown = shown
         line = Text.assemble(render_meter("mic", shown[0]), "   ", render_meter("spk", shown[1]))
-        self.set_class(shown == (None, None), "off")
+        off = shown == (None, None)
+        if off != self.has_class("off"):
+            # A class change restyles the screen: only when the off state flips.
+            self.set_class(off, "off")
         # One fixed-height line: a redraw never needs a layout pass.
         self.update(line, layout=False)
 
