@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -188,3 +189,21 @@ async def _until(predicate: Callable[[], bool], limit: float = 10.0) -> None:
     async with asyncio.timeout(limit):
         while not predicate():  # noqa: ASYNC110 - the state changes in other threads
             await asyncio.sleep(0.005)
+
+
+async def test_no_display_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("X11 display rules")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE"):
+        monkeypatch.delenv(name, raising=False)
+    engine = FakeEngine()
+    link = ScreenLink(engine)  # type: ignore[arg-type]  # the real catalog and grabber
+    await link.command("list")
+    await link.command("m1")
+    await link.snap()
+    message = "no display to capture: DISPLAY is not set (is this a graphical session?)"
+    assert engine.notices == [(message, "error")] * 3
+    assert not link.sharing
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    await link.command("list")
+    assert "this Wayland session has no X display" in engine.notices[-1][0]

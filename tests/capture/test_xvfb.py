@@ -88,6 +88,20 @@ def test_mss_grabber_reads_the_picture_and_notices_a_closed_window(picture: Pict
         grabber.close()
 
 
+def test_a_black_frame_under_wayland_is_reported(picture: Picture) -> None:
+    # XWayland hands back black pixels for native Wayland windows; the blank check (on by
+    # default when XDG_SESSION_TYPE=wayland) turns that into one clear line.
+    grabber = MssGrabber(display=picture.display, blank_check=True)
+    try:
+        empty = CaptureTarget("m9", "monitor", "empty corner", 1000, 600, 200, 150)
+        with pytest.raises(CaptureError, match="Wayland compositor does not let X11"):
+            grabber.grab(empty)
+        window = TargetCatalog(display=picture.display).resolve(WINDOW_TITLE)
+        assert halves_match(grabber.grab(window))
+    finally:
+        grabber.close()
+
+
 async def test_worker_frames_reach_the_local_server_intact(picture: Picture) -> None:
     window = TargetCatalog(display=picture.display).resolve(WINDOW_TITLE)
     async with LocalLiveServer(port=0) as server:
