@@ -17,9 +17,17 @@ from PIL import Image
 from gemini_live_tui.capture import CaptureTarget, MssGrabber, ScreenShareWorker, TargetCatalog
 from gemini_live_tui.engine import Engine
 from gemini_live_tui.errors import CaptureError
-from gemini_live_tui.live import ReconnectPolicy, Session
+from gemini_live_tui.live import (
+    Auth,
+    Endpoint,
+    ReconnectPolicy,
+    Session,
+    SessionConfig,
+    TransportConfig,
+)
 from gemini_live_tui.local import LocalLiveServer
 from gemini_live_tui.media import PreparedImage
+from gemini_live_tui.protocol import types
 from gemini_live_tui.tui.app import GeminiLiveApp
 from gemini_live_tui.tui.history import InputHistory
 from tests.capture.conftest import (
@@ -32,10 +40,20 @@ from tests.capture.conftest import (
     halves_match,
     wait_until,
 )
-from tests.live.test_session_local import config_for
 from tests.tui.conftest import local_settings, log_text, wait_for
 
 pytestmark = pytest.mark.system
+
+
+def _text_session(url: str) -> SessionConfig:
+    return SessionConfig(
+        transport=TransportConfig(endpoint=Endpoint.custom(url), auth=Auth.api_key("local-key")),
+        setup=types.SetupConfig(
+            model="models/gemini-3.1-flash-live-preview",
+            generation_config=types.GenerationConfig(response_modalities=[types.Modality.TEXT]),
+        ),
+        reconnect=ReconnectPolicy(base_delay=0.05, max_delay=0.2),
+    )
 
 
 def _decoded(data: bytes) -> Image.Image:
@@ -105,7 +123,7 @@ def test_a_black_frame_under_wayland_is_reported(picture: Picture) -> None:
 async def test_worker_frames_reach_the_local_server_intact(picture: Picture) -> None:
     window = TargetCatalog(display=picture.display).resolve(WINDOW_TITLE)
     async with LocalLiveServer(port=0) as server:
-        session = await Session.connect(config_for(server.url))
+        session = await Session.connect(_text_session(server.url))
         loop = asyncio.get_running_loop()
 
         def send(frame: PreparedImage) -> None:
