@@ -73,10 +73,11 @@ class GeminiLiveApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+c", "request_quit", "Quit", show=False, priority=True),
         Binding("ctrl+d", "request_quit", "Quit", show=False, priority=True),
-        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False, priority=True),
-        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False, priority=True),
+        # Not priority bindings, so a dialog a subsystem opens can still use these keys.
+        Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
         # Esc must neither interrupt the model nor lose the typed text.
-        Binding("escape", "nothing", show=False, priority=True),
+        Binding("escape", "nothing", show=False),
         Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
         Binding("f4", "talk", "Push-to-talk", show=False, priority=True),
     ]
