@@ -55,9 +55,7 @@ def _app_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--debug", is_flag=True, default=None, help="Debug-level logging to the log file."
         ),
-        click.option(
-            "--input-device", default=None, metavar="NAME|N", help="Mic (see /devices)."
-        ),
+        click.option("--input-device", default=None, metavar="NAME|N", help="Mic (see /devices)."),
         click.option(
             "--output-device", default=None, metavar="NAME|N", help="Speaker (see /devices)."
         ),
