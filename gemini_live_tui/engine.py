@@ -712,6 +712,11 @@ class Engine:
                 self._turn_running = False
                 self._stats.turns += 1
                 changed = True
+            case events.GenerationComplete():
+                # Some models send generationComplete and never turnComplete: the reply is
+                # done generating either way (playback may still be running).
+                self._turn_running = False
+                changed = True
             case events.Usage(metadata=meta):
                 if meta.total_token_count:
                     self._tokens += meta.total_token_count

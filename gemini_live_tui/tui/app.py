@@ -250,6 +250,7 @@ class GeminiLiveApp(App[int]):
             return
         self.query_one("#hint", Static).remove_class("shown")
         self.run_worker(lambda: self.history.append_to_file(line), thread=True, group="history")
+        self._finish_transcription("model")
         await self.chat.add_user(line)
         if not line.startswith("/"):
             self.transcript.add("user", line)
@@ -325,6 +326,7 @@ class GeminiLiveApp(App[int]):
                 if finished:
                     self._finish_transcription("model")
             case events.InputTranscription(text=text, finished=finished):
+                self._finish_transcription("model")  # the user speaks: the reply is over
                 if text:
                     await chat.transcription("user", text)
                 if finished:
@@ -332,7 +334,12 @@ class GeminiLiveApp(App[int]):
             case events.Interrupted():
                 await self._end_turn()
                 await chat.add_system("(interrupted)")
-            case events.TurnComplete() | events.GenerationComplete():
+            case events.GenerationComplete():
+                # The reply's text is complete, but its transcription may still be arriving
+                # (it lags the audio): keep that line open until turnComplete or new input.
+                text = await chat.end_model()
+                self.transcript.add("model", text)
+            case events.TurnComplete():
                 await self._end_turn()
             case events.ToolCall(calls=calls):
                 for call in calls:
