@@ -343,6 +343,9 @@ class Engine:
         # While /voice or /system reconnects on purpose, its own notice says what happened.
         self._reconfiguring = False
         self._send_lock = asyncio.Lock()
+        # Set when the first connect attempt is over (either way): lines typed while
+        # connecting wait for it instead of being refused.
+        self._connect_done = asyncio.Event()
         # Screen sharing registers its status word and shutdown hook itself.
         self.screen = ScreenLink(self, **(screen_options or {}))
         # So does voice (/mic, /speak, /devices, /ptt): hooks, meters, shutdown.
@@ -476,6 +479,12 @@ class Engine:
     async def _connect(self) -> None:
         self._set_phase(Phase.CONNECTING)
         try:
+            await self._connect_inner()
+        finally:
+            self._connect_done.set()
+
+    async def _connect_inner(self) -> None:
+        try:
             # Heavy imports happen off the event loop so the UI stays responsive meanwhile.
             live = await asyncio.to_thread(importlib.import_module, "gemini_live_tui.live")
             connector = self._connector or live.Session.connect
@@ -561,6 +570,7 @@ class Engine:
             except MediaError as exc:
                 self._stats.files_skipped += 1
                 self._publish(FileSkipped(path, str(exc)))
+        await self._wait_while_connecting()
         session = self._require_session()
         if session is None:
             return
@@ -619,6 +629,10 @@ class Engine:
     def mark_input_end(self) -> None:
         """Start the latency clock: the user's input just ended."""
         self._input_end_at = self._clock()
+
+    async def _wait_while_connecting(self) -> None:
+        if self._phase is Phase.CONNECTING:
+            await self._connect_done.wait()
 
     def _require_session(self) -> Session | None:
         if self._session is None or self._session.closed:

@@ -448,3 +448,12 @@ def test_config_command_masks_secrets(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "models/gemini-3.1-flash-live-preview" in result.output
     assert "env GEMINI_MODEL" in result.output
     assert "Puck" in result.output and "(flag)" in result.output
+
+
+async def test_a_line_typed_while_connecting_is_sent_once_connected(tmp_path: Path) -> None:
+    app = make_app(tmp_path, text=True)
+    async with app.run_test() as pilot:
+        await type_line(pilot, "early bird")
+        await wait_for(pilot, lambda: model_entries(app), what="reply to the early line")
+        assert "early bird" in model_entries(app)[0]
+        assert "nothing was sent" not in log_text(app)
