@@ -513,7 +513,7 @@ class Engine:
             self._session = session
         except (LiveError, OSError) as exc:
             logger.warning("connect failed: %s", exc)
-            self.notice(f"could not connect: {exc}", "error")
+            self.notice(f"not connected: {exc}", "error")
             self._set_phase(Phase.CLOSED)
             return
         self._started_at = self._clock()

@@ -124,5 +124,5 @@ async def test_connect_failure_is_a_notice_not_a_crash(tmp_path: Path) -> None:
     engine.subscribe(lambda e: notes.append(getattr(e, "text", "")))
     await engine.run()
     assert engine.phase is Phase.CLOSED
-    assert any(n.startswith("could not connect") for n in notes)
+    assert any(n.startswith("not connected: ") for n in notes)
     assert all(n != "k" for n in notes)
