@@ -67,12 +67,17 @@ def write_wav(path: Path, *, rate: int = 44100, channels: int = 2, seconds: floa
 
 async def test_text_round_trip_streams_markdown(tmp_path: Path) -> None:
     app = make_app(tmp_path, text=True)
+    fragments: list[str] = []
+    app.engine.on(events.ModelText, lambda event: fragments.append(event.text))
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
         await type_line(pilot, "hello there")
         await wait_for(pilot, lambda: model_entries(app), what="model reply")
         replies = list(app.chat.query(Markdown))
         assert replies and "hello there" in replies[-1].source
+        # The reply came in several pieces and all of them are on screen, in order.
+        assert len(fragments) > 1
+        assert replies[-1].source == "".join(fragments)
         assert "you hello there" in log_text(app)
         status = app.status_bar.plain
         assert "connected" in status and "tok" in status
