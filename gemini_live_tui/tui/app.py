@@ -34,7 +34,7 @@ from gemini_live_tui.engine import (
     UserSent,
 )
 from gemini_live_tui.protocol import events
-from gemini_live_tui.tui.commands import CommandRegistry, build_registry, complete
+from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
 from gemini_live_tui.tui.messages import EngineEvent
 from gemini_live_tui.tui.transcript import Transcript
@@ -226,7 +226,7 @@ class GeminiLiveApp(App[int]):
 
     # ------------------------------------------------------------------ input & sends
 
-    def _complete(self, text: str, cursor: int):  # type: ignore[no-untyped-def]
+    def _complete(self, text: str, cursor: int) -> Completion | None:
         return complete(self._command_table, text, cursor, base_dir=self._base_dir)
 
     @on(Prompt.CompletionsShown)
