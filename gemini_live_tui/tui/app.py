@@ -240,7 +240,7 @@ class GeminiLiveApp(App[int]):
     @on(Input.Changed, "#prompt")
     def _hide_completions(self) -> None:
         hint = self.query_one("#hint", Static)
-        if hint.has_class("shown") and self.prompt._cycle is None:
+        if hint.has_class("shown") and not self.prompt.completing:
             hint.remove_class("shown")
 
     @on(Input.Submitted, "#prompt")

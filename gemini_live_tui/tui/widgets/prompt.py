@@ -92,6 +92,11 @@ class Prompt(Input):
 
     # -------------------------------------------------------------------- completion
 
+    @property
+    def completing(self) -> bool:
+        """Whether Tab is cycling through several completions right now."""
+        return self._cycle is not None
+
     def action_complete(self) -> None:
         """Tab: complete the word before the cursor, or cycle through the choices."""
         cycle = self._cycle
