@@ -50,6 +50,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+# Browser commands waiting for the upstream send; beyond this the browser is not read.
+_MAX_QUEUED_COMMANDS = 256
+# The largest audio message made from queued chunks: 1 s of 16 kHz 16-bit audio.
+_MAX_BATCH_BYTES = 32_000
+
 SessionFactory = Callable[[SessionConfig], Awaitable[Session]]
 
 
@@ -299,8 +304,10 @@ class BrowserBridge:
         return session
 
     async def _serve(self, session: Session) -> _Finished:
+        queue: asyncio.Queue[bp.BrowserCommand] = asyncio.Queue(maxsize=_MAX_QUEUED_COMMANDS)
         tasks = {
-            asyncio.create_task(self._browser_to_session(session), name="browser-in"),
+            asyncio.create_task(self._read_browser(queue), name="browser-in"),
+            asyncio.create_task(self._send_upstream(session, queue), name="upstream-send"),
             asyncio.create_task(self._session_to_browser(session), name="browser-out"),
             asyncio.create_task(self._session_clock(), name="session-clock"),
         }
@@ -321,7 +328,15 @@ class BrowserBridge:
             return _Finished(bp.CLOSE_UPSTREAM_ERROR, "proxy error", error=True)
         return _Finished(bp.CLOSE_NORMAL, "", error=False)
 
-    async def _browser_to_session(self, session: Session) -> None:
+    async def _read_browser(self, queue: asyncio.Queue[bp.BrowserCommand]) -> None:
+        """Read and validate browser frames for :meth:`_send_upstream`.
+
+        Reading and sending are separate tasks so that when the upstream socket pushes back
+        (a slow server) the microphone chunks that pile up meanwhile go out together as one
+        larger audio message: nothing is dropped or delayed further, and the per-message
+        cost that made the server slow is paid once for the batch.  When upstream keeps
+        up, each chunk goes out alone, at once.
+        """
         limit = self._settings.max_audio_frame_bytes
         receive = self._ws.receive
         stats = self._stats
@@ -334,6 +349,28 @@ class BrowserBridge:
                 command = bp.parse_command(frame, max_audio_bytes=limit)
             except bp.BrowserProtocolError as exc:
                 raise _Finished(exc.close_code, str(exc), error=True) from None
+            # A full queue (upstream stalled) makes this wait: backpressure to the browser.
+            await queue.put(command)
+
+    async def _send_upstream(
+        self, session: Session, queue: asyncio.Queue[bp.BrowserCommand]
+    ) -> None:
+        pending: bp.BrowserCommand | None = None
+        while True:
+            command = pending if pending is not None else await queue.get()
+            pending = None
+            if isinstance(command, bp.AudioChunk) and not queue.empty():
+                # Chunks that queued up while the last send waited: send them as one.
+                parts = [command.data]
+                size = len(command.data)
+                while not queue.empty() and size < _MAX_BATCH_BYTES:
+                    following = queue.get_nowait()
+                    if not isinstance(following, bp.AudioChunk):
+                        pending = following  # keep the order: it goes out next
+                        break
+                    parts.append(following.data)
+                    size += len(following.data)
+                command = bp.AudioChunk(b"".join(parts))
             try:
                 await self._forward(session, command)
             except LiveError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -9,7 +10,7 @@ import pytest
 
 from gemini_live_tui.protocol import events, types
 from gemini_live_tui.server import browser_protocol as bp
-from gemini_live_tui.server.bridge import build_setup, event_frame
+from gemini_live_tui.server.bridge import BridgeStatistics, BrowserBridge, build_setup, event_frame
 from gemini_live_tui.server.settings import ServerSettings
 
 SNAKE = {
@@ -247,3 +248,57 @@ def test_event_frames() -> None:
         events.SetupComplete(),
     ):
         assert event_frame(hidden) is None
+
+
+class GatedSession:
+    """Records sends; each send waits for the gate, like a socket pushing back."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object]] = []
+        self.gate = asyncio.Event()
+        self.changed = asyncio.Event()
+
+    async def send_audio(self, pcm: bytes, *, sample_rate: int) -> None:
+        self.sent.append(("audio", pcm))
+        self.changed.set()
+        await self.gate.wait()
+
+    async def send_text(self, text: str) -> None:
+        self.sent.append(("text", text))
+        self.changed.set()
+
+    async def wait_sent(self, count: int) -> None:
+        while len(self.sent) < count:
+            self.changed.clear()
+            await self.changed.wait()
+
+
+async def test_queued_audio_goes_upstream_as_one_message_in_order() -> None:
+    bridge = BrowserBridge(
+        None,  # type: ignore[arg-type]  # the upstream sender never touches the browser socket
+        settings=ServerSettings(backend="local"),
+        transport=None,  # type: ignore[arg-type]
+        statistics=BridgeStatistics(),
+    )
+    session = GatedSession()
+    queue: asyncio.Queue[bp.BrowserCommand] = asyncio.Queue()
+    sender = asyncio.create_task(bridge._send_upstream(session, queue))  # type: ignore[arg-type]
+    await queue.put(bp.AudioChunk(b"\x01\x00"))
+    await session.wait_sent(1)  # the sender took the first chunk and is held up
+    # While that send is held up, more input queues behind it.
+    for command in (
+        bp.AudioChunk(b"\x02\x00"),
+        bp.AudioChunk(b"\x03\x00"),
+        bp.TextMessage("hi"),
+        bp.AudioChunk(b"\x04\x00"),
+    ):
+        queue.put_nowait(command)
+    session.gate.set()
+    await session.wait_sent(4)
+    sender.cancel()
+    assert session.sent == [
+        ("audio", b"\x01\x00"),
+        ("audio", b"\x02\x00\x03\x00"),  # two queued chunks, one message
+        ("text", "hi"),
+        ("audio", b"\x04\x00"),
+    ]
