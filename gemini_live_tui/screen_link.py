@@ -91,6 +91,11 @@ class ScreenLink:
         except ValueError as exc:
             self._engine.notice(f"/share-screen: {exc}; {USAGE}", "warning")
             return
+        current = self._share.statistics() if self._share is not None else None
+        if self.sharing and current is not None and _is_number(text):
+            # "/share-screen 3" while sharing: same target, new interval.
+            await self.start(current.target_id, float(text))
+            return
         if target.lower() == "saved":
             saved = self._engine.settings.screen_target
             if not saved:
@@ -238,9 +243,22 @@ class ScreenLink:
         self._engine.set_feature("screen", "off")
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _summary(stats: ShareStatistics) -> str:
     kb = stats.bytes_sent / 1024
     return (
-        f"{stats.frames_sent} frames sent ({kb:.0f} KB), {stats.frames_skipped} unchanged "
-        f"skipped, {stats.frames_dropped} dropped while reconnecting"
+        f"{_count(stats.frames_sent, 'frame')} sent ({kb:.0f} KB), "
+        f"{stats.frames_skipped} unchanged skipped, "
+        f"{stats.frames_dropped} dropped while reconnecting"
     )

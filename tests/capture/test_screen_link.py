@@ -110,8 +110,13 @@ async def test_commands_and_status_word() -> None:
     await asyncio.to_thread(clock.run_until, 2.5)
     await _until(lambda: len(engine.sent) == 3)
     assert engine.providers["screen"]() == "w1 3 sent 0 skipped"
+    await link.command("4")  # a number alone while sharing: same target, new interval
+    assert "now sharing window w1 'Editor' (300x200) every 4 s" in engine.text()
+    await link.command("0.5")
+    assert "interval 0.5 s is too short" in engine.text()
+    await _until(lambda: len(engine.sent) == 4)  # the retarget sends at once
     await link.command("")
-    assert "screen sharing stopped: 3 frames sent" in engine.text()
+    assert "screen sharing stopped: 4 frames sent" in engine.text()
     assert engine.features["screen"] == "off" and not link.sharing
     await engine.hooks[0]()  # shutdown hook is safe when nothing runs
 
