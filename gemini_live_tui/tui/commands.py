@@ -232,7 +232,7 @@ async def _ptt(host: CommandHost, args: str) -> None:
 
 
 def _complete_share_screen(words: Sequence[str], prefix: str) -> Iterable[str]:
-    return ["list"] if not words and "list".startswith(prefix) else []
+    return [w for w in ("list", "saved") if w.startswith(prefix)] if not words else []
 
 
 def _complete_system(words: Sequence[str], prefix: str) -> Iterable[str]:
@@ -280,7 +280,7 @@ BUILTIN_COMMANDS: list[Command] = [
     ),
     Command(
         "share-screen",
-        "list|<id or name> [seconds]",
+        "list|<id or name>|saved [seconds]",
         "share a screen or window (every 1 s or more; changed frames only); alone: stop",
         _share_screen,
         _complete_share_screen,
