@@ -457,12 +457,13 @@ class AudioPipeline:
             self._far_base += self._far_ring.discard()
             self._far_ring.write(far16[-self._far_ring.capacity :])
 
-    def _far_frame(self, index: int) -> npt.NDArray[np.int16]:
-        """The far-end samples played at the time mic sample ``index`` was captured."""
-        zeros = np.zeros(FRAME, dtype=np.int16)
+    def _far_block(self, index: int, count: int) -> npt.NDArray[np.int16]:
+        """The far-end samples played while mic samples ``index..index+count`` were captured."""
+        out = np.zeros(count, dtype=np.int16)
         if self._out is None or self._in_t0 is None or self._out_t0 is None:
-            self._counters.far_missing_frames += self._out is not None
-            return zeros
+            if self._out is not None:
+                self._counters.far_missing_frames += count // FRAME
+            return out
         offset = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
         want = index + offset
         ring = self._far_ring
@@ -472,13 +473,17 @@ class AudioPipeline:
             if drop:
                 ring.read(drop)
                 self._far_base += drop
-        if want < self._far_base or ring.available() < FRAME:
-            self._counters.far_missing_frames += 1
-            return zeros
-        frame = ring.read(FRAME)
-        self._far_base += FRAME
-        assert frame is not None
-        return np.clip(np.round(frame[:, 0] * 32767.0), -32768, 32767).astype(np.int16)
+        lead = min(count, max(0, self._far_base - want))  # before the speaker started
+        take = min(count - lead, ring.available())
+        if take > 0:
+            block = ring.read(take)
+            assert block is not None
+            self._far_base += take
+            out[lead : lead + take] = np.clip(np.round(block[:, 0] * 32767.0), -32768, 32767)
+        missing = count - lead - max(take, 0)
+        if missing > 0:
+            self._counters.far_missing_frames += -(-missing // FRAME)
+        return out
 
     def _process_mic(self, *, final: bool) -> None:
         ring, rs = self._mic_ring, self._mic_rs
@@ -496,25 +501,34 @@ class AudioPipeline:
             return
         frames = self._mic_pending[:whole]
         self._mic_pending = self._mic_pending[whole:]
-        near_all = np.clip(np.round(frames * 32767.0), -32768, 32767).astype(np.int16)
-        half_duplex = self.settings.duplex == "half"
-        for start in range(0, whole, FRAME):
-            near = near_all[start : start + FRAME]
-            index = self._mic_index
-            self._mic_index += FRAME
-            far = self._far_frame(index)
-            out = self._aec.process(near, far) if self._aec is not None else near
-            if half_duplex and (self._playing or self._clock() < self._far_active_until):
-                out = np.zeros(FRAME, dtype=np.int16)
-                self._counters.frames_muted += FRAME
-            if self._ns is not None:
-                out = np.frombuffer(self._ns.Process10ms(out.tobytes()).audio, dtype=np.int16)
-            self.mic_meter.update(out)
-            self._chunk += out.astype("<i2").tobytes()
+        near = np.clip(np.round(frames * 32767.0), -32768, 32767).astype(np.int16)
+        index = self._mic_index
+        self._mic_index += whole
+        # All whole frames of this pump in one call: per-call overhead is what costs here.
+        far = self._far_block(index, whole)
+        out = self._aec.process(near, far) if self._aec is not None else near
+        if self.settings.duplex == "half" and (
+            self._playing or self._clock() < self._far_active_until
+        ):
+            out = np.zeros(whole, dtype=np.int16)
+            self._counters.frames_muted += whole
+        raw = out.astype("<i2").tobytes()
+        if self._ns is not None:
+            step = 2 * FRAME
+            raw = b"".join(
+                self._ns.Process10ms(raw[i : i + step]).audio for i in range(0, len(raw), step)
+            )
+            out = np.frombuffer(raw, dtype="<i2")
+        self.mic_meter.update(out)
+        pos = 0
+        while pos < len(raw):
+            room = self._chunk_bytes - len(self._chunk)
+            self._chunk += raw[pos : pos + room]
+            pos = min(pos + room, len(raw))
             if len(self._chunk) >= self._chunk_bytes:
-                self._emit(bytes(self._chunk[: self._chunk_bytes]))
-                del self._chunk[: self._chunk_bytes]
-                self._note_latency(index + FRAME)
+                self._emit(bytes(self._chunk))
+                self._chunk = bytearray()
+                self._note_latency(index + pos // 2)
 
     def _note_latency(self, end_index: int) -> None:
         """Capture of the chunk's last sample to its hand-off.
