@@ -5,24 +5,29 @@ The public interface is :class:`EchoCanceller`::
     aec = EchoCanceller(sample_rate=16000)
     out = aec.process(near, far)   # int16 arrays, equal length, a multiple of 10 ms
 
-``far`` is what was played while ``near`` was captured.  The output lags the input by
-one 10 ms block (the residual-echo suppressor works on half-overlapping windows).
+``far`` is what was played while ``near`` was captured.  The default engine's output lags
+its input by 20 ms (``delay_samples``): 10 ms of gathering into 20 ms filter blocks and
+10 ms for the suppressor's half-overlapping windows.
 
-The engine is our own, in numpy, because none of the packaged cancellers we measured
-keeps the near talker in double talk *and* removes enough echo (see ``docs/performance.md``):
+The default engine (``"kalman"``) is our own, in numpy, because none of the packaged
+cancellers we measured keeps the near talker in double talk *and* removes enough echo
+(``bench/bench_aec.py``, figures in ``docs/performance.md``):
 
-1. a partitioned-block frequency-domain adaptive filter (MDF, as in Valin's SpeexDSP
-   design) over ``filter_ms`` of echo path, with a per-bin step size set from the
-   estimated residual-echo-to-error ratio, which freezes adaptation in double talk;
-2. a foreground/background pair of those filters, so a burst of double talk that
-   slips past the step-size control cannot wreck the filter that produces output;
-3. a gentle residual echo suppressor: a per-bin Wiener-like gain from the leakage
-   estimate that only bites where the residual echo dominates the error, so the
-   near-end talker passes.
+1. a bulk-delay estimator (onsets of band energies, correlated over one second) that
+   points the filter at the right stretch of far-end history, so the filter only has to
+   model the room's tail;
+2. a partitioned-block frequency-domain Kalman filter (the state-space adaptive filter
+   of Enzner and Vary) over ``filter_ms`` of echo path: its per-bin gain is large while
+   the path is uncertain and small when the error is loud next to the predicted echo,
+   which is what keeps double talk from wrecking it;
+3. a residual echo suppressor: a per-bin gain from the filter's own uncertainty that only
+   bites where the residual echo is a sizeable share of the error, so the near talker
+   passes.
 
-Optional engines (``engine="webrtc"`` for pywebrtc-audio's AEC3, ``engine="speex"`` for
-libspeexdsp through ctypes) sit behind the same interface for comparison and for
-machines where they behave better; ``engine="off"`` passes the mic through.
+Other engines sit behind the same interface for comparison and for machines where they
+behave better: ``"mdf"`` (our NLMS filter with SpeexDSP-style step control), ``"webrtc"``
+(pywebrtc-audio's AEC3, optional package), ``"speex"`` (libspeexdsp through ctypes) and
+``"off"`` (the mic unchanged).
 """
 
 from __future__ import annotations
