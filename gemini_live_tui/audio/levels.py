@@ -59,9 +59,9 @@ class LevelMeter:
         if data.size == 0:
             return
         scale = 32768.0 if data.dtype == np.int16 else 1.0
-        x = data.astype(np.float64).ravel() / scale
-        rms = dbfs(float(np.sqrt(np.mean(x * x))))
-        peak = dbfs(float(np.max(np.abs(x))))
+        x = data.reshape(-1).astype(np.float64)  # one copy; dot and max are cheap on it
+        rms = dbfs(math.sqrt(float(np.dot(x, x)) / x.size) / scale)
+        peak = dbfs(max(float(x.max()), -float(x.min())) / scale)
         now = self._clock()
         old_peak = self._decayed_peak(now)
         self._state = (rms, max(peak, old_peak), now)
