@@ -176,10 +176,12 @@ async def run_phase(
             )
             for chunk in chunks
         ]
+        # The same setup the proxy sends upstream for its browsers (resumption on).
         setup = {
             "setup": {
                 "model": f"models/{MODEL}",
                 "generationConfig": {"responseModalities": ["AUDIO"]},
+                "sessionResumption": {},
             }
         }
 
@@ -313,6 +315,16 @@ async def main() -> None:
     levels = [int(n) for n in str(args.sessions).split(",")]
     all_figures = []
     try:
+        # Warm both paths up (imports, first-call caches) so neither pays it while measured.
+        for proxied, url in ((False, local_url), (True, f"ws://127.0.0.1:{port}/ws")):
+            await run_phase(
+                proxied=proxied,
+                url=url,
+                http=http,
+                sessions=min(20, levels[0]),
+                seconds=4.0,
+                chunk_ms=args.chunk_ms,
+            )
         for sessions in levels:
             figures = await measure_level(
                 sessions=sessions,
