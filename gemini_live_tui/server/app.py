@@ -179,6 +179,12 @@ def create_app(
             await websocket.close(code=bp.CLOSE_UPSTREAM_ERROR, reason="token store unavailable")
             return
         await websocket.accept()
+        if valid and state.statistics.active >= settings.max_sessions:
+            # Checked after the token so a refused browser cannot probe the load for free.
+            reason = "server busy; try again later"
+            await websocket.send_text(bp.error_message(reason, code=bp.CLOSE_TRY_AGAIN_LATER))
+            await websocket.close(code=bp.CLOSE_TRY_AGAIN_LATER, reason=reason)
+            return
         if not valid:
             reason = (
                 "session token missing" if not token else "session token invalid, expired or used"

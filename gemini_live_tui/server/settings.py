@@ -49,6 +49,7 @@ class ServerSettings:
         max_message_bytes: the largest WebSocket message accepted (images are the big ones).
         max_audio_frame_bytes: the largest binary audio frame accepted.
         setup_timeout: seconds the browser has to send its setup message.
+        max_sessions: browser sessions served at once; more are refused (close 1013).
     """
 
     api_key: str = dataclasses.field(default="", repr=False)
@@ -69,6 +70,7 @@ class ServerSettings:
     max_message_bytes: int = 2 * 1024 * 1024
     max_audio_frame_bytes: int = 64 * 1024
     setup_timeout: float = 10.0
+    max_sessions: int = 1000
 
     def __post_init__(self) -> None:
         if self.backend == "gemini" and not self.api_key:
@@ -90,6 +92,8 @@ class ServerSettings:
             raise ConfigError("AUTH_RATE_LIMIT: must be at least 1 per positive window")
         if not self.token_store_url.startswith(("memory://", "redis://", "rediss://", "unix://")):
             raise ConfigError("TOKEN_STORE_URL: must start with memory://, redis:// or rediss://")
+        if self.max_sessions < 1:
+            raise ConfigError("MAX_SESSIONS: must be at least 1")
         if self.max_audio_frame_bytes > self.max_message_bytes:
             raise ConfigError("MAX_AUDIO_FRAME_BYTES: larger than MAX_MESSAGE_BYTES")
 
@@ -139,6 +143,7 @@ class ServerSettings:
             "token_store_url": env.get("TOKEN_STORE_URL", "") or "memory://",
             "max_message_bytes": _integer(env, "MAX_MESSAGE_BYTES", 2 * 1024 * 1024),
             "max_audio_frame_bytes": _integer(env, "MAX_AUDIO_FRAME_BYTES", 64 * 1024),
+            "max_sessions": _integer(env, "MAX_SESSIONS", 1000),
         }
         values.update({key: value for key, value in overrides.items() if value is not None})
         try:

@@ -420,3 +420,15 @@ async def test_upstream_drop_is_invisible_to_the_browser(local: LocalLiveServer)
         frames = await receive_until(ws, is_turn_complete)
     assert "You said: after (turn 2)" in model_text(frames)
     assert not any(isinstance(f, dict) and "error" in f for f in frames)
+
+
+async def test_sessions_over_the_limit_are_refused(local: LocalLiveServer) -> None:
+    async with (
+        run_proxy(settings_for(max_sessions=1), local_url=local.url) as proxy,
+        proxy.browser(),
+        connect(f"{proxy.ws}?token={await proxy.token()}") as second,
+    ):
+        code, reason, frames = await closed_with(second)
+    assert (code, reason) == (1013, "server busy; try again later")
+    assert frames == [{"error": {"code": 1013, "message": reason}}]
+    assert local.connections == 1
