@@ -88,13 +88,18 @@ async def test_auth_issues_one_time_token_and_limit(local: LocalLiveServer) -> N
 
 
 async def test_auth_is_rate_limited_per_address(local: LocalLiveServer) -> None:
+    clock = FakeClock()  # no window boundary can fall inside the test
+    store = MemoryTokenStore(rate_limit=3, rate_window=60.0, clock=clock)
     async with (
-        run_proxy(settings_for(auth_rate_limit=3), local_url=local.url) as proxy,
+        run_proxy(settings_for(), local_url=local.url, token_store=store) as proxy,
         httpx.AsyncClient() as client,
     ):
         codes = [(await client.post(f"{proxy.http}/api/auth")).status_code for _ in range(5)]
         limited = await client.post(f"{proxy.http}/api/auth")
+        clock.advance(60.0)
+        next_window = await client.post(f"{proxy.http}/api/auth")
     assert codes == [200, 200, 200, 429, 429]
+    assert next_window.status_code == 200
     assert "retry-after" in limited.headers
     assert "too many" in limited.json()["error"]
 

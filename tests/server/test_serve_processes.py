@@ -68,6 +68,7 @@ async def test_two_processes_share_tokens_through_redis(redis_server: RedisServe
             "LIVE_BACKEND": local.url,
             "TOKEN_STORE_URL": redis_server.url,
             "AUTH_RATE_LIMIT": "3",
+            "AUTH_RATE_WINDOW": "86400",  # no window boundary inside the test, in practice
         }
         async with serve_process(env) as first, serve_process(env) as second:
             async with httpx.AsyncClient() as client:
