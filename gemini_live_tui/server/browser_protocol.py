@@ -278,7 +278,10 @@ def parse_setup(frame: str | bytes) -> BrowserSetup:
     message = _parse_json(frame, "setup")
     if not isinstance(message, dict):
         raise BrowserProtocolError(f"setup: expected a JSON object, got {_kind(message)}")
-    body = message["setup"] if set(message) == {"setup"} else message
+    if "setup" in message and len(message) > 1:
+        extra = ", ".join(sorted(repr(k) for k in message if k != "setup"))
+        raise BrowserProtocolError(f"setup: unexpected field {extra} next to 'setup'")
+    body = message.get("setup", message)
     setup = _object(body, "setup", _SETUP_FIELDS)
     values: dict[str, Any] = {}
 

@@ -101,6 +101,7 @@ def test_bare_setup_object_and_defaults() -> None:
         ("not json", "setup: not valid JSON"),
         ("[1]", "setup: expected a JSON object, got a list"),
         ('{"setup": {"model": "x"}}', "setup: unknown field 'model'"),
+        ('{"setup": {}, "model": "x"}', "setup: unexpected field 'model' next to 'setup'"),
         (
             '{"setup": {"generation_config": {"response_modalities": ["VIDEO"]}}}',
             "setup.generation_config.response_modalities: 'VIDEO' is not AUDIO or TEXT",
