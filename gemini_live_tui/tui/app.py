@@ -112,6 +112,7 @@ class GeminiLiveApp(App[int]):
         # Widgets the timers touch are kept here: a timer may fire during teardown.
         self._status = StatusBar(id="status")
         self._meters = Meters(id="meters")
+        self._chat = ChatLog(id="log")
 
     # ---------------------------------------------------------------- CommandHost API
 
@@ -128,7 +129,8 @@ class GeminiLiveApp(App[int]):
     def note(self, text: str, level: Level = "info") -> None:
         """Show a system line (and record it in the transcript)."""
         self.transcript.add("system", text)
-        self.run_worker(self.chat.add_system(text, level), group="log")
+        if self.chat.is_attached:
+            self.run_worker(self.chat.add_system(text, level), group="log")
 
     def clear_log(self) -> None:
         """Empty the chat log; the transcript is kept for ``/save``."""
@@ -170,7 +172,7 @@ class GeminiLiveApp(App[int]):
     @property
     def chat(self) -> ChatLog:
         """The chat log widget."""
-        return self.query_one("#log", ChatLog)
+        return self._chat
 
     @property
     def prompt(self) -> Prompt:
@@ -183,7 +185,7 @@ class GeminiLiveApp(App[int]):
         return self._status
 
     def compose(self) -> ComposeResult:
-        yield ChatLog(id="log")
+        yield self._chat
         yield self._meters
         yield Static("", id="hint", markup=False)
         yield Prompt(
@@ -302,6 +304,8 @@ class GeminiLiveApp(App[int]):
     async def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
         chat = self.chat
+        if not chat.is_attached:
+            return  # events still queued while the app tears its screen down
         match event:
             case StatusChanged():
                 self._refresh_status()
