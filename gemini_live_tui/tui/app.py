@@ -42,6 +42,7 @@ from gemini_live_tui.tui.widgets.chat_log import ChatLog
 from gemini_live_tui.tui.widgets.meters import Meters
 from gemini_live_tui.tui.widgets.prompt import Prompt
 from gemini_live_tui.tui.widgets.status_bar import StatusBar
+from gemini_live_tui.update_check import check_for_update_async
 
 __all__ = ["GeminiLiveApp"]
 
@@ -210,6 +211,9 @@ class GeminiLiveApp(App[int]):
     def _start_workers(self) -> None:
         self.run_worker(self._run_engine(), name="engine", exit_on_error=False)
         self.run_worker(self._drain_outbox(), name="outbox", exit_on_error=False)
+        # At most once a day, off the UI thread, and never when GEMINI_LIVE_NO_UPDATE_CHECK
+        # is set; a failure stays silent (it is logged by the checker's caller only).
+        check_for_update_async(lambda notice: self.call_from_thread(self.note, notice.message))
 
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:
