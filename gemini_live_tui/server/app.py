@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 from starlette.websockets import WebSocket
 
 from gemini_live_tui.errors import ConfigError
@@ -221,41 +221,6 @@ def _json_error(status: int, message: str, *, headers: dict[str, str] | None = N
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-class _MessageSizeLimit:
-    """ASGI middleware: close a socket whose message is over the limit, whatever server runs us.
-
-    uvicorn enforces ``ws_max_size`` itself; this keeps the limit when another ASGI server
-    (or a test client) hosts the app.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self._app = app
-        self._limit = limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
-            await self._app(scope, receive, send)
-            return
-        limit = self._limit
-
-        async def limited_receive() -> Message:
-            message = await receive()
-            if message["type"] == "websocket.receive":
-                data = message.get("bytes") or message.get("text") or ""
-                if len(data) > limit:
-                    await send(
-                        {
-                            "type": "websocket.close",
-                            "code": bp.CLOSE_TOO_BIG,
-                            "reason": f"message over the {limit}-byte limit",
-                        }
-                    )
-                    return {"type": "websocket.disconnect", "code": bp.CLOSE_TOO_BIG}
-            return message
-
-        await self._app(scope, limited_receive, send)
-
-
 _TOKEN_IN_TEXT = re.compile(r"(token=)[^&\s\"']+")
 
 
@@ -292,7 +257,7 @@ def uvicorn_config(settings: ServerSettings, app: ASGIApp, **options: Any) -> An
         "server_header": False,
     }
     values.update(options)
-    return uvicorn.Config(_MessageSizeLimit(app, settings.max_message_bytes), **values)
+    return uvicorn.Config(app, **values)
 
 
 def run(settings: ServerSettings) -> None:

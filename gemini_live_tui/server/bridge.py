@@ -276,6 +276,8 @@ class BrowserBridge:
         frame = _frame_of(message)
         if frame is None:
             return None
+        if len(frame) > self._settings.max_message_bytes:
+            raise _Finished(bp.CLOSE_TOO_BIG, "setup: over the size limit", error=True)
         try:
             return bp.parse_setup(frame)
         except bp.BrowserProtocolError as exc:
@@ -338,6 +340,7 @@ class BrowserBridge:
         up, each chunk goes out alone, at once.
         """
         limit = self._settings.max_audio_frame_bytes
+        text_limit = self._settings.max_message_bytes
         receive = self._ws.receive
         stats = self._stats
         while True:
@@ -345,6 +348,9 @@ class BrowserBridge:
             if frame is None:
                 raise _Finished(bp.CLOSE_NORMAL, "", error=False)  # the browser left
             stats.frames_from_browser += 1
+            if isinstance(frame, str) and len(frame) > text_limit:
+                # uvicorn enforces ws_max_size already; this holds under any ASGI server.
+                raise _Finished(bp.CLOSE_TOO_BIG, "message over the size limit", error=True)
             try:
                 command = bp.parse_command(frame, max_audio_bytes=limit)
             except bp.BrowserProtocolError as exc:

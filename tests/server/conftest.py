@@ -92,11 +92,17 @@ def settings_for(**overrides: Any) -> ServerSettings:
 
 @contextlib.asynccontextmanager
 async def run_proxy(
-    settings: ServerSettings, *, local_url: str, token_store: TokenStore | None = None
+    settings: ServerSettings,
+    *,
+    local_url: str,
+    token_store: TokenStore | None = None,
+    **uvicorn_options: Any,
 ) -> AsyncIterator[Proxy]:
     """uvicorn serving the proxy on a free loopback port, in this event loop."""
     app = create_app(settings, token_store=token_store, local_url=local_url)
-    config = uvicorn_config(settings, app, host="127.0.0.1", port=0, log_level="warning")
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": 0, "log_level": "warning"}
+    options.update(uvicorn_options)
+    config = uvicorn_config(settings, app, **options)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:

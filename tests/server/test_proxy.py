@@ -437,3 +437,17 @@ async def test_sessions_over_the_limit_are_refused(local: LocalLiveServer) -> No
     assert (code, reason) == (1013, "server busy; try again later")
     assert frames == [{"error": {"code": 1013, "message": reason}}]
     assert local.connections == 1
+
+
+async def test_app_enforces_the_message_limit_under_a_lenient_server(
+    local: LocalLiveServer,
+) -> None:
+    settings = settings_for(max_audio_frame_bytes=4096, max_message_bytes=65536)
+    async with (
+        run_proxy(settings, local_url=local.url, ws_max_size=1 << 20) as proxy,
+        proxy.browser(TEXT_SETUP) as ws,
+    ):
+        await ws.send(json.dumps({"type": "text", "text": "x" * 70000}))
+        code, reason, frames = await closed_with(ws)
+    assert (code, reason) == (1009, "message over the size limit")
+    assert frames[-1]["error"]["code"] == 1009
