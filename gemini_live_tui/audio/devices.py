@@ -14,6 +14,8 @@ one that vanishes mid-stream all become one-line :class:`AudioError` messages (o
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,6 +118,26 @@ def format_devices(devices: list[DeviceInfo]) -> list[str]:
     return lines
 
 
+def _quiet_alsa() -> Any:
+    """Stop ALSA printing its messages (underruns, probing) over the terminal UI.
+
+    Returns the installed handler, which the caller must keep alive; None off Linux.
+    """
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return None
+    try:
+        lib = ctypes.CDLL(name)
+        prototype = ctypes.CFUNCTYPE(
+            None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p
+        )
+        handler = prototype(lambda *args: None)
+        lib.snd_lib_error_set_handler(handler)
+    except (OSError, AttributeError):
+        return None
+    return handler
+
+
 def _sounddevice() -> Any:
     try:
         import sounddevice
@@ -166,6 +188,9 @@ class _SdStream:
 
 class SoundDeviceBackend:
     """PortAudio through sounddevice; imported on first use so the app runs without it."""
+
+    def __init__(self) -> None:
+        self._alsa_handler = _quiet_alsa()  # kept here: ALSA calls it for the whole run
 
     def list_devices(self) -> list[DeviceInfo]:
         sd = _sounddevice()
@@ -252,7 +277,10 @@ class SoundDeviceBackend:
                     channels=channels,
                     blocksize=blocksize,
                     dtype="float32",
-                    latency="low",
+                    # Mic: low latency (it adds to mic-to-wire time).  Speaker: 60 ms of
+                    # device buffer rides out the GIL pauses of a busy UI thread without
+                    # underruns; a flush still silences our side within one callback.
+                    latency="low" if kind == "input" else 0.06,
                     callback=sd_callback,
                     finished_callback=finished,
                 )

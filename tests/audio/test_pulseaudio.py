@@ -12,7 +12,6 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -30,64 +29,6 @@ def _wait_for(condition: object, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
-
-
-@pytest.fixture
-def pulse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    require_program("pulseaudio", "pactl", "parec")
-    runtime = tmp_path / "pulse"
-    runtime.mkdir()
-    socket = runtime / "native"
-    for key, value in {
-        "XDG_RUNTIME_DIR": str(runtime),
-        "PULSE_RUNTIME_PATH": str(runtime),
-        "PULSE_STATE_PATH": str(runtime),
-        "HOME": str(runtime),
-        "PULSE_SERVER": f"unix:{socket}",
-    }.items():
-        monkeypatch.setenv(key, value)
-    log = (runtime / "log").open("w")
-    daemon = subprocess.Popen(
-        [
-            "pulseaudio",
-            "--daemonize=no",
-            "-n",
-            "--exit-idle-time=-1",
-            "--load=module-null-sink sink_name=spk",
-            f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while not socket.exists() and daemon.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if not socket.exists():
-            tail = (runtime / "log").read_text()[-400:]
-            pytest.skip(f"PulseAudio could not start here: {tail}")
-        pipe = runtime / "micpipe"
-        subprocess.run(
-            [
-                "pactl",
-                "load-module",
-                "module-pipe-source",
-                "source_name=mic",
-                f"file={pipe}",
-                "format=s16le",
-                "rate=16000",
-                "channels=1",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(["pactl", "set-default-source", "mic"], check=True)
-        subprocess.run(["pactl", "set-default-sink", "spk"], check=True)
-        yield pipe
-    finally:
-        daemon.terminate()
-        daemon.wait(timeout=10)
-        log.close()
 
 
 def _record_sink() -> tuple[subprocess.Popen[bytes], bytearray]:
@@ -273,7 +214,7 @@ async def test_app_engine_talks_to_the_local_server_through_pulseaudio(
 
             def echo_played() -> bool:
                 pcm = np.frombuffer(bytes(captured[: len(captured) // 2 * 2]), dtype="<i2")
-                return bool(np.sum(np.abs(pcm) > 3000) > 2000)
+                return bool(np.sum(np.abs(pcm) > 1500) > 2000)  # ~0.1 s of speech
 
             for _ in range(500):
                 if echo_played():
