@@ -143,6 +143,7 @@ class Settings:
     output_device: str | None = None
     aec: bool = True
     duplex: Literal["full", "half"] = "full"
+    audio_chunk_ms: int = 40  # mic chunk length sent to the server, 20-100 in steps of 10
     # The screen or window /share-screen saved and /snap use, matched by name each run.
     screen_target: str | None = None
     debug: bool = False
@@ -259,6 +260,7 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "output_device": str,
     "aec": (bool, str),
     "duplex": str,
+    "audio_chunk_ms": int,
     "screen_target": str,
     "vad": dict,
     "compression": dict,
@@ -430,6 +432,7 @@ def load_settings(
         output_device=pick("output_device"),
         aec=_parse_aec(pick("aec")),
         duplex=_parse_duplex(pick("duplex")),
+        audio_chunk_ms=_parse_chunk_ms(pick("audio_chunk_ms")),
         screen_target=pick("screen_target"),
         debug=bool(flags.get("debug", False)),
         paths=paths,
@@ -459,6 +462,16 @@ def _parse_duplex(value: Any) -> Literal["full", "half"]:
     if text not in ("full", "half"):
         raise ConfigError(f"duplex '{value}' is not 'full' or 'half'")
     return cast(Literal["full", "half"], text)
+
+
+def _parse_chunk_ms(value: Any) -> int:
+    if value is None:
+        return 40
+    if isinstance(value, bool) or not isinstance(value, int) or not 20 <= value <= 100:
+        raise ConfigError(f"audio_chunk_ms {value!r} is not 20-100")
+    if value % 10:
+        raise ConfigError(f"audio_chunk_ms {value} is not a multiple of 10")
+    return value
 
 
 def _resolve_model(

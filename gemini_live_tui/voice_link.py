@@ -266,6 +266,7 @@ class VoiceLink:
                 output_device=s.output_device,
                 aec=s.aec,
                 duplex=s.duplex,
+                chunk_ms=s.audio_chunk_ms,
             )
         except AudioError as exc:
             self._engine.notice(f"audio settings: {exc}", "error")

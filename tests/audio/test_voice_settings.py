@@ -89,3 +89,13 @@ def test_unknown_device_name_is_one_clear_line() -> None:
             callback=lambda data, now: None,
             on_error=lambda message: None,
         )
+
+
+def test_chunk_length_from_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "config").mkdir()
+    config = tmp_path / "config" / "config.toml"
+    config.write_text("audio_chunk_ms = 20\n")
+    assert load_settings({"backend": "local"}, env=_env(tmp_path)).audio_chunk_ms == 20
+    config.write_text("audio_chunk_ms = 25\n")
+    with pytest.raises(ConfigError, match="audio_chunk_ms 25 is not a multiple of 10"):
+        load_settings({"backend": "local"}, env=_env(tmp_path))
