@@ -12,7 +12,10 @@ suppressed, encoded to chunks; model audio resampled and played; the far end col
   Bar: <= 60 ms.
 - Barge-in: output callbacks from ``flush()`` to silence.  Bar: one callback.
 
-Run:  python bench/bench_audio.py [--seconds 20]
+With ``--pulse`` it also measures mic-to-wire on real PortAudio streams through a private
+PulseAudio daemon (Debian ``pulseaudio``), a pipe source fed 10 ms at a time in real time.
+
+Run:  python bench/bench_audio.py [--seconds 20] [--pulse]
 """
 
 from __future__ import annotations
@@ -88,9 +91,87 @@ def run(seconds: float, *, rate: int, aec: bool, ns: int, pump_every_ms: int = 5
     }
 
 
+def pulse_latency(seconds: float = 3.0) -> list[tuple[str, float, float]]:
+    """Mic-to-wire through a private PulseAudio daemon: a pipe source fed 10 ms at a time in
+    real time, PortAudio's ``pulse`` device, the real worker thread.  (median, max) in ms."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    if not shutil.which("pulseaudio"):
+        return []
+    results: list[tuple[str, float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = Path(tmp)
+        socket = runtime / "native"
+        for key in ("XDG_RUNTIME_DIR", "PULSE_RUNTIME_PATH", "PULSE_STATE_PATH", "HOME"):
+            os.environ[key] = tmp
+        os.environ["PULSE_SERVER"] = f"unix:{socket}"
+        daemon = subprocess.Popen(
+            [
+                "pulseaudio",
+                "--daemonize=no",
+                "-n",
+                "--exit-idle-time=-1",
+                "--load=module-null-sink sink_name=spk",
+                f"--load=module-native-protocol-unix socket={socket} auth-anonymous=1",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 10
+            while not socket.exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            pipe = runtime / "micpipe"
+            subprocess.run(
+                [
+                    "pactl",
+                    "load-module",
+                    "module-pipe-source",
+                    "source_name=mic",
+                    f"file={pipe}",
+                    "format=s16le",
+                    "rate=16000",
+                    "channels=1",
+                ],
+                check=True,
+                capture_output=True,
+            )
+            subprocess.run(["pactl", "set-default-source", "mic"], check=True)
+            t = np.arange(160) / 16000
+            block = (0.25 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2").tobytes()
+            for title, aec in (("AEC + NS (default)", True), ("NS only (--aec off)", False)):
+                pipe_line = AudioPipeline(
+                    lambda chunk: None, AudioSettings(input_device="pulse", aec=aec)
+                )
+                pipe_line.start_capture()
+                fd = os.open(pipe, os.O_WRONLY)
+                start = time.monotonic()
+                for i in range(int(seconds * 100)):
+                    os.write(fd, block)
+                    ahead = start + (i + 1) * 0.01 - time.monotonic()
+                    if ahead > 0:
+                        time.sleep(ahead)
+                os.close(fd)
+                time.sleep(0.2)
+                lat = list(pipe_line._counters.latency_ms)
+                pipe_line.close()
+                results.append((title, float(np.median(lat)), float(np.max(lat))))
+        finally:
+            daemon.terminate()
+            daemon.wait(timeout=10)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument(
+        "--pulse", action="store_true", help="also mic-to-wire through a private PulseAudio"
+    )
     args = parser.parse_args()
     rows = [
         ("16 kHz devices, AEC + NS (default)", 16000, True, 2),
@@ -115,6 +196,12 @@ def main() -> None:
             f"{best['latency_max_ms']:.0f} | {best['barge_in_callbacks']} | {best['underruns']} |",
             flush=True,
         )
+    if args.pulse:
+        print()
+        print("| through PulseAudio (pipe source, 10 ms writes) | mic-to-wire median / max ms |")
+        print("|---|---|")
+        for title, median, worst in pulse_latency():
+            print(f"| {title} | {median:.0f} / {worst:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

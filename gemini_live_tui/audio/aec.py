@@ -602,22 +602,25 @@ class _DelayEstimator:
         self._frame = np.zeros(2 * n)
         edges = np.unique(np.geomspace(2, n + 1, self.BANDS + 1).astype(int))
         self._edges = edges
+        self._bands_used = len(edges) - 1
+        self._both = np.zeros((2, n + 1))  # far and near power, one reduceat for both
         self._last: int | None = None
-
-    def _bands(self, power: FloatArray) -> FloatArray:
-        sums = np.add.reduceat(power[: self._edges[-1]], self._edges[:-1])
-        out = np.zeros(self.BANDS)
-        out[: len(sums)] = np.log(sums + 1e3)
-        return out
 
     def update(self, far_power: FloatArray, near: FloatArray) -> int | None:
         self._frame[: self.n] = self._prev_frame
         self._frame[self.n :] = near
         self._prev_frame = near
         nf = np.fft.rfft(self._frame)
+        both = self._both
+        both[0] = far_power
+        np.multiply(nf.real, nf.real, out=both[1])
+        both[1] += nf.imag * nf.imag
+        sums = np.add.reduceat(both[:, : self._edges[-1]], self._edges[:-1], axis=1)
+        logs = np.log(sums + 1e3)
         i = self._count % self._hist
-        self._far[i] = self._bands(far_power)
-        self._near[i] = self._bands(nf.real**2 + nf.imag**2)
+        used = self._bands_used
+        self._far[i, :used] = logs[0]
+        self._near[i, :used] = logs[1]
         self._count += 1
         if self._count < self._hist or self._count % self.every:
             return None
@@ -632,13 +635,14 @@ class _DelayEstimator:
         norm_n = float(np.sqrt((tail * tail).sum()))
         if norm_n <= 0.0:
             return None
-        scores = np.empty(self.max_lag + 1)
+        # Every lag at once: windows of the far onsets ending ``lag`` blocks ago.
         total = far.shape[0]
-        for lag in range(self.max_lag + 1):
-            seg = far[total - w - lag : total - lag]
-            seg = seg - seg.mean(axis=0)
-            denom = float(np.sqrt((seg * seg).sum())) * norm_n
-            scores[lag] = float((seg * tail).sum()) / denom if denom > 0 else 0.0
+        views = np.lib.stride_tricks.sliding_window_view(far, w, axis=0)  # (start, B, w)
+        segs = views[total - w - self.max_lag : total - w + 1][::-1]  # lag 0 first
+        segs = segs - segs.mean(axis=2, keepdims=True)
+        dots = np.einsum("lbw,wb->l", segs, tail)
+        norms = np.sqrt(np.einsum("lbw,lbw->l", segs, segs)) * norm_n
+        scores = np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
         best = int(np.argmax(scores))
         if scores[best] < 0.2 or scores[best] < 2.0 * float(np.median(np.abs(scores))):
             self._last = None
