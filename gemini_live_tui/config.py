@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from gemini_live_tui.errors import ConfigError
+from gemini_live_tui.secret import Secret
 
 __all__ = [
     "BACKENDS",
@@ -51,34 +52,6 @@ DEFAULT_AUDIO_MODEL = "models/gemini-3.8-live"
 DEFAULT_TEXT_MODEL = "models/gemini-3.1-flash-live-preview"
 
 _APP_NAME = "gemini-live"
-
-
-class Secret:
-    """A credential that never shows itself in a repr, a log line or an f-string."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The real value, for the one place that must send it (the transport headers)."""
-        return self._value
-
-    def masked(self) -> str:
-        """A fixed mask that tells a value is set without telling anything about it."""
-        return "********"
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = masked
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from gemini_live_tui import __version__
 from gemini_live_tui.errors import ConfigError, ConnectionLost, SetupRejected
+from gemini_live_tui.secret import Secret
 
 __all__ = [
     "Auth",
@@ -40,33 +41,6 @@ _VERTEX_SERVICE = "google.cloud.aiplatform.{version}.LlmBidiService/BidiGenerate
 _GEMINI_VERSIONS = ("v1", "v1beta", "v1alpha")
 _VERTEX_VERSIONS = ("v1", "v1beta1")
 _USER_AGENT = f"gemini-live/{__version__}"
-
-
-class Secret:
-    """A credential that never shows itself in a repr, str, log line or traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret value; call only where it goes on the wire."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('****')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
 
 class EndpointKind(enum.Enum):
