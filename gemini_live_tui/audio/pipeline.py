@@ -46,6 +46,7 @@ FRAME = SEND_RATE // 100  # 10 ms: the unit of echo cancellation and noise suppr
 # latency misreport cannot make the echo arrive before its reference (non-causal).
 ALIGN_MARGIN_S = 0.04
 ECHO_TAIL_S = 0.3  # half duplex keeps the mic muted this long after the speaker stops
+MAX_HOLD_S = 0.06  # longest a mic frame waits for its far-end reference
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -457,6 +458,23 @@ class AudioPipeline:
             self._far_base += self._far_ring.discard()
             self._far_ring.write(far16[-self._far_ring.capacity :])
 
+    def _frames_with_reference(self, whole: int) -> int:
+        """How many of ``whole`` pending mic samples to process now (whole frames).
+
+        The echo canceller needs the far end from a little before each mic sample; with
+        small device latencies that audio reaches the played ring a few milliseconds after
+        the mic sample itself.  Rather than cancel against silence, mic frames wait for it,
+        up to ``MAX_HOLD_S``.
+        """
+        if self._aec is None or self._out is None or self._in_t0 is None or self._out_t0 is None:
+            return whole
+        offset = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
+        far_end = self._far_base + self._far_ring.available()
+        ready = max(0, far_end - offset - self._mic_index) // FRAME * FRAME
+        if ready >= whole or whole - ready > MAX_HOLD_S * SEND_RATE:
+            return whole
+        return ready
+
     def _far_block(self, index: int, count: int) -> npt.NDArray[np.int16]:
         """The far-end samples played while mic samples ``index..index+count`` were captured."""
         out = np.zeros(count, dtype=np.int16)
@@ -497,6 +515,8 @@ class AudioPipeline:
         if final:
             self._mic_pending = np.concatenate((self._mic_pending, rs.flush()))
         whole = len(self._mic_pending) // FRAME * FRAME
+        if not final:
+            whole = self._frames_with_reference(whole)
         if not whole:
             return
         frames = self._mic_pending[:whole]

@@ -213,10 +213,13 @@ def test_device_that_cannot_open_raises_a_clear_error() -> None:
     assert not pipe.playing_enabled
 
 
-def test_echo_of_the_speaker_is_cancelled_through_the_pipeline() -> None:
-    """The far-end reference is lined up from callback times and latencies."""
+@pytest.mark.parametrize("latency", [0.002, 0.02, 0.05])
+def test_echo_of_the_speaker_is_cancelled_through_the_pipeline(latency: float) -> None:
+    """The far-end reference is lined up from callback times and latencies; with tiny
+    device latencies mic frames wait for it rather than being cancelled against silence."""
     chunks: list[bytes] = []
     pipe, backend = _pipeline(chunks, aec=True)
+    backend.latency = latency
     pipe.start_capture()
     pipe.start_playback()
     mic, spk = backend.inputs[0], backend.outputs[0]
