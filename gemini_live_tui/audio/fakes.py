@@ -115,13 +115,15 @@ class FakeAudioBackend:
         input_rate: int = 48000,
         output_rate: int = 48000,
         latency: float = 0.02,
+        output_latency: float | None = None,
         devices: list[DeviceInfo] | None = None,
         fail_open: set[str] | None = None,
     ) -> None:
         self.clock = clock or FakeClock()
         self.input_rate = input_rate
         self.output_rate = output_rate
-        self.latency = latency
+        self.latency = latency  # input latency, and output latency unless given
+        self.output_latency = output_latency
         self.inputs: list[FakeStream] = []
         self.outputs: list[FakeStream] = []
         self.fail_open = fail_open or set()
@@ -152,7 +154,7 @@ class FakeAudioBackend:
             rate,
             channels,
             blocksize or rate // 100,
-            self.latency,
+            self.latency if kind == "input" or self.output_latency is None else self.output_latency,
             callback,
             on_error,
             self.clock,
