@@ -230,23 +230,55 @@ def update(ctx: click.Context, check: bool, pre: bool, index_url: str | None) ->
     metavar="SECONDS",
     help="Time between goAway and the 1008 close.",
 )
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve wss:// with a throwaway self-signed certificate (the official SDKs need it).",
+)
+@click.option(
+    "--cert-file",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="With --tls: where to write the certificate (for SSL_CERT_FILE).",
+)
 def local_server(
-    host: str, port: int, key: str | None, goaway_after: float | None, goaway_grace: float
+    host: str,
+    port: int,
+    key: str | None,
+    goaway_after: float | None,
+    goaway_grace: float,
+    tls: bool,
+    cert_file: str | None,
 ) -> None:
     """Run the local Live server (a stand-in for Gemini Live) until Ctrl+C."""
     import asyncio
+    import tempfile
+    from pathlib import Path
 
+    from gemini_live_tui.errors import ConfigError
     from gemini_live_tui.local import LocalLiveServer
 
     async def run() -> None:
         server = LocalLiveServer(
-            host=host, port=port, api_key=key, goaway_after=goaway_after, goaway_grace=goaway_grace
+            host=host,
+            port=port,
+            api_key=key,
+            goaway_after=goaway_after,
+            goaway_grace=goaway_grace,
+            tls=tls,
         )
         async with server:
             click.echo(f"local Live server listening on {server.url}")
             click.echo(
                 f"(also /ws, //ws/..., v1/v1alpha and Vertex paths; base URL {server.base_url})"
             )
+            if server.certificate_pem is not None:
+                path = Path(cert_file or Path(tempfile.gettempdir()) / "gemini-live-local.pem")
+                await asyncio.to_thread(path.write_bytes, server.certificate_pem)
+                click.echo(
+                    f"certificate: {path}  (google-genai: SSL_CERT_FILE={path} and "
+                    f"http_options={{'base_url': '{server.base_url}/'}})"
+                )
             click.echo("Ctrl+C to stop")
             await server.serve_forever()
 
@@ -254,6 +286,8 @@ def local_server(
         asyncio.run(run())
     except KeyboardInterrupt:
         click.echo("stopped")
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 

@@ -271,6 +271,11 @@ class LocalLiveServer:
         return f"{scheme}://{self._host_for_url()}:{self.port}{DEVELOPER_PATH}"
 
     @property
+    def certificate_pem(self) -> bytes | None:
+        """With ``tls=True``: the self-signed certificate, for ``SSL_CERT_FILE`` users."""
+        return self._tls.certificate_pem if self._tls else None
+
+    @property
     def client_ssl_context(self) -> ssl.SSLContext | None:
         """With ``tls=True``: a client context that trusts this server's certificate."""
         return self._tls.client if self._tls else None
