@@ -327,15 +327,19 @@ class Session:
             raise ProtocolError("text to send is empty")
         await self._send(types.RealtimeInput(text=text), droppable=False)
 
-    async def send_audio(self, pcm: bytes, *, sample_rate: int = 16000) -> None:
-        """Send 16-bit little-endian mono PCM at ``sample_rate`` Hz."""
-        if len(pcm) % 2:
-            raise ProtocolError("audio must be 16-bit PCM: an even number of bytes")
+    async def send_audio(self, pcm: bytes, sample_rate: int = 16000) -> None:
+        """Send 16-bit little-endian mono PCM at ``sample_rate`` Hz.
+
+        ``pcm`` may be any bytes-like object (an int16 numpy array too).
+        """
+        data = bytes(pcm)  # a numpy array's len() counts samples, its bytes count bytes
+        if not data or len(data) % 2:
+            raise ProtocolError("audio must be 16-bit PCM: a non-empty, even number of bytes")
         if sample_rate <= 0:
             raise ProtocolError(f"sample rate {sample_rate} is not positive")
-        await self._send_frame(codec.encode_audio(bytes(pcm), sample_rate), droppable=True)
+        await self._send_frame(codec.encode_audio(data, sample_rate), droppable=True)
 
-    async def send_video(self, data: bytes, *, mime_type: str = "image/jpeg") -> None:
+    async def send_video(self, data: bytes, mime_type: str = "image/jpeg") -> None:
         """Send one image frame (JPEG or PNG)."""
         if not mime_type.startswith("image/"):
             raise ProtocolError(f"video frame mime type {mime_type!r} is not image/*")

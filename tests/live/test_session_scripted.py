@@ -420,3 +420,22 @@ async def test_close_is_idempotent_and_statistics_count_traffic() -> None:
         assert session.closed
         with pytest.raises(SessionClosed):
             await session.audio_stream_end()
+
+
+async def test_send_audio_takes_numpy_and_refuses_odd_or_empty_pcm() -> None:
+    import numpy as np
+
+    from gemini_live_tui.errors import ProtocolError
+
+    async with scripted_server(hold_open) as server:
+        session = await Session.connect(make_config(server.url))
+        samples = np.arange(160, dtype="<i2")
+        await session.send_audio(samples, 16000)  # type: ignore[arg-type]
+        await server.wait_for_connections(1)
+        await server.peers[0].wait_received(2)
+        audio = server.peers[0].received[1]["realtimeInput"]["audio"]
+        assert base64.b64decode(audio["data"]) == samples.tobytes()
+        for bad in (b"", b"\x00"):
+            with pytest.raises(ProtocolError):
+                await session.send_audio(bad)
+        await session.close()
