@@ -86,7 +86,7 @@ class EchoCanceller:
         *,
         engine: EngineName = "kalman",
         filter_ms: int = 360,
-        max_delay_ms: int = 400,
+        max_delay_ms: int = 1000,
         suppress: bool = True,
     ) -> None:
         if sample_rate % 100 or not 8000 <= sample_rate <= 48000:
@@ -386,7 +386,11 @@ class _KalmanEngine:
         filter_len: int,
         suppress: bool,
         *,
-        a: float = 0.9998,
+        # State transition per 20 ms block.  Closer to 1 keeps the near talker better
+        # (double talk 0.97 at 0.9998) but cannot follow an echo path that drifts, as it
+        # does when mic and speaker are separate devices with their own clocks: at 50 ppm
+        # ERLE fell to 14 dB there, against 21 dB at 0.999 (docs/performance.md).
+        a: float = 0.999,
         constrain_per_block: int | None = None,
         max_delay: int = 0,
         rate: int = 16000,
@@ -567,7 +571,7 @@ class _KalmanEngine:
         # of the echo estimate needed); the suppressor's bins are every other one of the
         # filter's (half the FFT size).  The scale maps the 2N overlap-save frame's power
         # to a windowed N hop's and sets the aggressiveness: 0.5 measured best (ERLE
-        # >= 38 dB, double-talk correlation >= 0.96 on the bench's scenes).
+        # >= 38 dB, double-talk correlation >= 0.96 on the bench's scenes with a = 0.9998).
         residual = self.residual_scale * unc[::2]
         half = n // 2
         out = np.concatenate(
@@ -622,7 +626,10 @@ class _DelayEstimator:
         self._far[i, :used] = logs[0]
         self._near[i, :used] = logs[1]
         self._count += 1
-        if self._count < self._hist or self._count % self.every:
+        # Lags with a full window of history so far (all of them after the first seconds):
+        # short delays are found without waiting for the longest lag's history.
+        lags = min(self.max_lag, self._count - self.window - 2)
+        if lags < 0 or self._count % self.every:
             return None
         order = (np.arange(self._hist) + self._count) % self._hist  # oldest first
         far = np.diff(self._far[order], axis=0)
@@ -638,7 +645,7 @@ class _DelayEstimator:
         # Every lag at once: windows of the far onsets ending ``lag`` blocks ago.
         total = far.shape[0]
         views = np.lib.stride_tricks.sliding_window_view(far, w, axis=0)  # (start, B, w)
-        segs = views[total - w - self.max_lag : total - w + 1][::-1]  # lag 0 first
+        segs = views[total - w - lags : total - w + 1][::-1]  # lag 0 first
         segs = segs - segs.mean(axis=2, keepdims=True)
         dots = np.einsum("lbw,wb->l", segs, tail)
         norms = np.sqrt(np.einsum("lbw,lbw->l", segs, segs)) * norm_n

@@ -47,6 +47,7 @@ FRAME = SEND_RATE // 100  # 10 ms: the unit of echo cancellation and noise suppr
 ALIGN_MARGIN_S = 0.04
 ECHO_TAIL_S = 0.3  # half duplex keeps the mic muted this long after the speaker stops
 MAX_HOLD_S = 0.06  # longest a mic frame waits for its far-end reference
+MIN_READINGS = 16  # callbacks of each stream before the far end is lined up
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -153,6 +154,13 @@ class AudioPipeline:
         self._far_ring = RingBuffer(SEND_RATE * 2, 1, np.float32)
         self._far_base = 0  # absolute 16 kHz index of the next far sample in _far_ring
         self._out_t0: float | None = None  # play time of the first speaker sample
+        self._out_total = 0  # device frames handed to the output callback's buffers
+        self._out_mark: tuple[float, int] | None = None  # (callback time, frames before it)
+        # Recent estimates of each stream's sample-0 time; their medians are the anchors.
+        self._in_t0s: deque[float] = deque(maxlen=64)
+        self._out_t0s: deque[float] = deque(maxlen=64)
+        self._seen_marks: tuple[Any, Any] = (None, None)
+        self._offset: int | None = None  # far index minus mic index (16 kHz), as applied
         self._queue: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
         self._pending_play: deque[Float32Array] = deque()
         self._gen = 0  # bumped by flush(); the output callback discards on change
@@ -196,6 +204,8 @@ class AudioPipeline:
             self._mic_pending = np.zeros(0, dtype=np.float32)
             self._mic_index = 0
             self._in_t0 = None
+            self._in_t0s.clear()
+            self._offset = None
             self._in_frames = 0
             self._in_total = 0
             self._in_mark = None
@@ -249,6 +259,10 @@ class AudioPipeline:
             self._far_ring.discard()
             self._far_base = 0
             self._out_t0 = None
+            self._out_t0s.clear()
+            self._out_total = 0
+            self._out_mark = None
+            self._offset = None
             self._preroll = rate * self.settings.preroll_ms // 1000
             self._playing = False
             self._reply_ended = True
@@ -334,8 +348,6 @@ class AudioPipeline:
         ring = self._mic_ring
         if ring is None:
             return
-        if self._in_t0 is None and self._in is not None:
-            self._in_t0 = now - self._in.latency - len(data) / self._in.samplerate
         ring.write(data)
         self._in_total += len(data)
         self._in_mark = (now, self._in_total)  # one atomic assignment: a consistent pair
@@ -346,8 +358,8 @@ class AudioPipeline:
         if ring is None or played is None:
             out.fill(0)
             return
-        if self._out_t0 is None and self._out is not None:
-            self._out_t0 = now + self._out.latency
+        self._out_mark = (now, self._out_total)  # one atomic assignment: a consistent pair
+        self._out_total += out.shape[0]
         if self._seen_gen != self._gen:  # barge-in: drop the reply, play silence now
             self._seen_gen = self._gen
             ring.discard()
@@ -394,6 +406,7 @@ class AudioPipeline:
                     stream.close()
                 self._on_error(message)
             self._feed_speaker()
+            self._update_alignment()
             self._collect_far()
             if self._in is not None:
                 self._process_mic(final=False)
@@ -444,6 +457,37 @@ class AudioPipeline:
             if self._gen != self._worker_gen:  # a flush raced this write: flush again
                 self._gen += 1
 
+    def _update_alignment(self) -> None:
+        """Re-derive when each stream's sample 0 was captured / played, from every callback.
+
+        A stream's first callbacks can come long before its clock really runs (PulseAudio
+        prefills, then starts a second later), so one early reading is not to be trusted:
+        the anchors are medians of recent readings, and the offset is set once 16 readings
+        of each stream are in.  After that it only moves for a jump of more than 100 ms (a
+        device restarted): every move shifts the echo path under the adaptive filter and
+        costs it seconds of re-convergence, while slow clock drift is the filter's to track.
+        """
+        in_mark, out_mark = self._in_mark, self._out_mark
+        if (in_mark, out_mark) == self._seen_marks:
+            return
+        self._seen_marks = (in_mark, out_mark)
+        stream_in, stream_out = self._in, self._out
+        if in_mark is not None and stream_in is not None:
+            t, total = in_mark
+            self._in_t0s.append(t - stream_in.latency - total / stream_in.samplerate)
+            self._in_t0 = float(np.median(self._in_t0s))
+        if out_mark is not None and stream_out is not None:
+            t, before = out_mark
+            self._out_t0s.append(t + stream_out.latency - before / stream_out.samplerate)
+            self._out_t0 = float(np.median(self._out_t0s))
+        if self._in_t0 is None or self._out_t0 is None:
+            return
+        if min(len(self._in_t0s), len(self._out_t0s)) < MIN_READINGS:
+            return
+        target = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
+        if self._offset is None or abs(target - self._offset) > SEND_RATE // 10:
+            self._offset = target
+
     def _collect_far(self) -> None:
         played, rs = self._played, self._far_rs
         if played is None or rs is None or not played.available():
@@ -466,9 +510,9 @@ class AudioPipeline:
         the mic sample itself.  Rather than cancel against silence, mic frames wait for it,
         up to ``MAX_HOLD_S``.
         """
-        if self._aec is None or self._out is None or self._in_t0 is None or self._out_t0 is None:
+        offset = self._offset
+        if self._aec is None or self._out is None or offset is None:
             return whole
-        offset = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
         far_end = self._far_base + self._far_ring.available()
         ready = max(0, far_end - offset - self._mic_index) // FRAME * FRAME
         if ready >= whole or whole - ready > MAX_HOLD_S * SEND_RATE:
@@ -478,11 +522,11 @@ class AudioPipeline:
     def _far_block(self, index: int, count: int) -> npt.NDArray[np.int16]:
         """The far-end samples played while mic samples ``index..index+count`` were captured."""
         out = np.zeros(count, dtype=np.int16)
-        if self._out is None or self._in_t0 is None or self._out_t0 is None:
+        offset = self._offset
+        if self._out is None or offset is None:
             if self._out is not None:
                 self._counters.far_missing_frames += count // FRAME
             return out
-        offset = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
         want = index + offset
         ring = self._far_ring
         skip = want - self._far_base
