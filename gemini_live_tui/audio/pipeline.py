@@ -161,6 +161,7 @@ class AudioPipeline:
         self._out_t0s: deque[float] = deque(maxlen=64)
         self._seen_marks: tuple[Any, Any] = (None, None)
         self._offset: int | None = None  # far index minus mic index (16 kHz), as applied
+        self._readings = 0
         self._queue: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
         self._pending_play: deque[Float32Array] = deque()
         self._gen = 0  # bumped by flush(); the output callback discards on change
@@ -475,15 +476,16 @@ class AudioPipeline:
         if in_mark is not None and stream_in is not None:
             t, total = in_mark
             self._in_t0s.append(t - stream_in.latency - total / stream_in.samplerate)
-            self._in_t0 = float(np.median(self._in_t0s))
         if out_mark is not None and stream_out is not None:
             t, before = out_mark
             self._out_t0s.append(t + stream_out.latency - before / stream_out.samplerate)
-            self._out_t0 = float(np.median(self._out_t0s))
-        if self._in_t0 is None or self._out_t0 is None:
-            return
+        self._readings += 1
         if min(len(self._in_t0s), len(self._out_t0s)) < MIN_READINGS:
             return
+        if self._offset is not None and self._readings % MIN_READINGS:
+            return  # once lined up, a look every 16 readings is enough to see a jump
+        self._in_t0 = float(np.median(self._in_t0s))
+        self._out_t0 = float(np.median(self._out_t0s))
         target = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
         if self._offset is None or abs(target - self._offset) > SEND_RATE // 10:
             self._offset = target
