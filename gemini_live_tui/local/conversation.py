@@ -392,7 +392,10 @@ class Conversation:
                 echo = audio.float_to_pcm16(turn.speech)
             else:
                 pieces.append(f"Heard {seconds:.2f} s of speech")
-        self._start_reply(". ".join(pieces) + f" (turn {number})", echo, prompt_tokens)
+        sentences = [p if p.endswith((".", "?", "!")) else p + "." for p in pieces[:-1]]
+        self._start_reply(
+            " ".join([*sentences, pieces[-1]]) + f" (turn {number})", echo, prompt_tokens
+        )
 
     async def _call_tools(self, names: list[str], number: int) -> None:
         calls = []

@@ -227,7 +227,7 @@ async def test_inline_image_in_client_content_and_legacy_media_chunks() -> None:
         await client.send({"clientContent": {"turns": [turn], "turnComplete": True}})
         messages = await client.until_turn_complete()
         assert text_of(messages) == (
-            "You said: what is this?. I see image 10x20, mean colour #0000ff (turn 1)"
+            "You said: what is this? I see image 10x20, mean colour #0000ff (turn 1)"
         )
         chunk = {"mimeType": "image/jpeg", "data": base64.b64encode(frame).decode()}
         await client.send({"realtimeInput": {"mediaChunks": [chunk]}})
