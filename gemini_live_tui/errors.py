@@ -3,7 +3,7 @@
 Every error the package raises on purpose derives from :class:`LiveError`::
 
     LiveError
-    ├── ConfigError            bad settings or impossible endpoint/auth combinations (before any I/O)
+    ├── ConfigError            bad settings or impossible endpoint/auth pairs (before any I/O)
     ├── ProtocolError          a frame we cannot understand or a message we must not send
     │   └── DecodeError        (gemini_live_tui.protocol.codec.DecodeError) a server frame that
     │                          is not a Live API message; carries a short excerpt
