@@ -290,7 +290,7 @@ class SoundDeviceBackend:
             wrapped = _SdStream(stream, label, channels, blocksize)
             holder["stream"] = wrapped
             return wrapped
-        raise AudioError(f"{label}: cannot open ({last})") from last
+        raise AudioError(f"{label}: cannot open ({_describe_open_error(last, kind)})") from last
 
     def open_input(
         self,
@@ -315,3 +315,12 @@ class SoundDeviceBackend:
         on_error: ErrorCallback,
     ) -> AudioStream:
         return self._open("output", device, samplerate, channels, blocksize, callback, on_error)
+
+
+def _describe_open_error(error: Exception | None, kind: str) -> str:
+    """PortAudio's text, made plain where it is cryptic."""
+    text = str(error) if error is not None else "unknown error"
+    # PortAudio reports "no default device" as a query of device -1.
+    if "device -1" in text:
+        return f"no {kind} device found (see /devices)"
+    return text
