@@ -196,6 +196,7 @@ class LocalLiveServer:
         self._handles: dict[str, tuple[SessionState, int, float]] = {}
         self._live: dict[int, tuple[ServerConnection, Conversation | None]] = {}
         self._changed = asyncio.Event()
+        self._waiters = 0
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def __repr__(self) -> str:
@@ -336,14 +337,20 @@ class LocalLiveServer:
         try:
             async with asyncio.timeout(timeout):
                 while not predicate():
-                    await self._changed.wait()
+                    self._waiters += 1
+                    try:
+                        await self._changed.wait()
+                    finally:
+                        self._waiters -= 1
         except TimeoutError:
             raise TimeoutError(f"local Live server: condition not met in {timeout} s") from None
 
     def _notify(self) -> None:
-        # Wake every waiter, then arm a fresh event for the next change.
-        self._changed.set()
-        self._changed = asyncio.Event()
+        # Wake every waiter, then arm a fresh event for the next change.  This runs for every
+        # message, so skip the work when no test is waiting.
+        if self._waiters:
+            self._changed.set()
+            self._changed = asyncio.Event()
 
     # ------------------------------------------------------------------ faults
 

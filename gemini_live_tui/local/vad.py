@@ -10,6 +10,7 @@ clock: offsets are counted in samples from the start of the audio stream.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -156,5 +157,8 @@ class EnergyVad:
 
 
 def _dbfs(frame: Samples) -> float:
-    rms = float(np.sqrt(np.mean(np.square(frame, dtype=np.float64))))
-    return -120.0 if rms <= 1e-6 else 20.0 * float(np.log10(rms))
+    if frame.size == 0:
+        return -120.0
+    # One dot product instead of square + mean: this runs for every 10 ms of every client.
+    power = float(np.dot(frame, frame)) / frame.size
+    return -120.0 if power <= 1e-12 else 10.0 * math.log10(power)
