@@ -41,6 +41,8 @@ from .wire import WireError, b64decode, b64encode, duration
 
 __all__ = ["Conversation", "ConversationHost", "SessionState", "Turn"]
 
+# The rate voice detection and the manual-activity buffer work at (what clients send).
+_VAD_RATE = 16_000
 # How long an image on an idle line waits for text or more images before it is answered.
 IMAGE_QUIET_SECONDS = 0.25
 
@@ -130,7 +132,9 @@ class Conversation:
         # voiceActivity.
         self._explicit_vad_signal = bool(setup.get("explicitVadSignal"))
         self._interrupts = str(realtime.get("activityHandling") or "").upper() != "NO_INTERRUPTION"
-        self._vad = EnergyVad(VadSettings.from_config(detection), audio.OUTPUT_RATE)
+        # Detection runs at 16 kHz, the rate clients send, so the common case needs no
+        # resampling per chunk; utterances become 24 kHz once, when they are answered.
+        self._vad = EnergyVad(VadSettings.from_config(detection), _VAD_RATE)
         self._functions = _declared_functions(setup.get("tools"))
         history = setup.get("historyConfig") or {}
         self._seeding_history = bool(history.get("initialHistoryInClientContent"))
@@ -221,7 +225,7 @@ class Conversation:
 
     async def _audio(self, pcm: bytes, rate: int) -> None:
         self._host.record_audio(self.connection_id, len(pcm))
-        samples = audio.resample(audio.pcm16_to_float(pcm), rate, audio.OUTPUT_RATE)
+        samples = audio.resample(audio.pcm16_to_float(pcm), rate, _VAD_RATE)
         if self.manual_activity:
             # Only audio inside activityStart/activityEnd is processed in manual mode.
             if self._manual_audio is not None:
@@ -239,7 +243,7 @@ class Conversation:
         if kind == "start":
             await self._interrupt()
             return
-        self._pending.speech = utterance
+        self._pending.speech = audio.resample(utterance, _VAD_RATE, audio.OUTPUT_RATE)
         await self._end_of_turn()
 
     async def _activity_start(self) -> None:
@@ -254,9 +258,8 @@ class Conversation:
         parts, self._manual_audio = self._manual_audio, None
         if parts is None:
             return
-        self._pending.speech = (
-            np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-        ).astype(np.float32, copy=False)
+        heard = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+        self._pending.speech = audio.resample(heard, _VAD_RATE, audio.OUTPUT_RATE)
         await self._end_of_turn()
 
     async def _video_frame(self, data: bytes, mime: str) -> None:
