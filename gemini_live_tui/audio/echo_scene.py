@@ -5,20 +5,29 @@ decaying random impulse response) and picked up by the mic together with low noi
 from ``double_talk_s`` on, a near-end talker.  The bench (``bench/bench_aec.py``) and the
 quality smoke test build scenes here so they measure the same thing.  Speech comes from
 the caller (espeak-ng output); nothing here reads files or runs programs.
+
+:func:`play_through_pipeline` runs a scene through the whole :class:`AudioPipeline` with
+fake devices whose clocks differ (a mic running ``ppm`` fast against the speaker), the
+case of separate devices that clock-drift compensation is there for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from gemini_live_tui.audio.fakes import FakeAudioBackend
+from gemini_live_tui.audio.pipeline import AudioPipeline, AudioSettings
 
 __all__ = [
     "EchoScene",
     "best_lag_correlation",
     "erle_db",
     "make_scene",
+    "play_through_pipeline",
     "room_response",
 ]
 
@@ -109,6 +118,83 @@ def best_lag_correlation(
         if c > best[0]:
             best = (c, lag)
     return best
+
+
+def play_through_pipeline(
+    far: Int16Array,
+    room: FloatArray,
+    near: FloatArray,
+    *,
+    ppm: float,
+    rate: int = 16000,
+    latency: float = 0.02,
+) -> tuple[Int16Array, Int16Array, dict[str, Any]]:
+    """Play ``far`` through a fake speaker into ``room`` and a fake mic ``ppm`` fast.
+
+    Both fake devices run at ``rate`` nominally; the speaker's clock is the reference and
+    the mic's runs at ``rate * (1 + ppm / 1e6)`` of it.  The mic hears the room's echo of
+    what the speaker callback really played, resampled (soxr, independent of the
+    pipeline's own interpolator) onto the mic's clock, plus ``near`` (mic samples: the
+    near talker and noise).  Callbacks (10 ms blocks) run in time order on one fake
+    clock and the pipeline's worker step runs after each one.
+
+    Returns (mic as captured, what the pipeline sent, the pipeline's statistics).
+    """
+    block = rate // 100
+    backend = FakeAudioBackend(input_rate=rate, output_rate=rate, latency=latency)
+    sent: list[bytes] = []
+    settings = AudioSettings(noise_suppression=0, auto_gain=0, input_rate=rate, output_rate=rate)
+    pipe = AudioPipeline(
+        sent.append, settings, backend=backend, clock=backend.clock, start_worker=False
+    )
+    pipe.start_capture()
+    pipe.start_playback()
+    pipe.play(far.astype("<i2").tobytes(), sample_rate=rate)
+    pipe.end_of_reply()
+    mic_dev, spk_dev = backend.inputs[0], backend.outputs[0]
+    mic_rate = rate * (1.0 + ppm * 1e-6)
+    # Mic sample i was captured at t0 - latency + (i + 1) / mic_rate and hears the echo
+    # of speaker grid position (i + 1) * rate / mic_rate - lag (the speaker's sample j
+    # played at t0 + latency + j / rate).  The grid is read there with a 64-tap
+    # Blackman-windowed sinc of its own (independent of the pipeline's interpolator).
+    lag = 2 * latency * rate
+    half = 32
+    taps = np.arange(-half + 1, half + 1)
+    tail = len(room)
+    played = np.zeros(tail - 1)  # silence "played" before the stream began
+    grid = np.zeros(0)  # the room's echo on the speaker's sample grid
+    mic = np.zeros(len(near) // block * block)
+    t0 = backend.clock()
+    k_in = k_out = 0
+    while k_in * block < len(mic):
+        t_in = t0 + (k_in + 1) * block / mic_rate  # a mic callback comes after its block
+        t_out = t0 + k_out * block / rate
+        if t_out <= t_in:
+            backend.clock.now = t_out
+            out = spk_dev.pull(block, advance=False)[:, 0].astype(np.float64)
+            played = np.concatenate((played[-(tail - 1) :], out))
+            grid = np.concatenate((grid, np.convolve(played, room, mode="valid")))
+            k_out += 1
+            continue
+        start = k_in * block
+        pos = (np.arange(start, start + block) + 1) * (rate / mic_rate) - lag
+        whole = np.floor(pos).astype(np.int64)
+        if whole[-1] + half >= len(grid):
+            raise ValueError(f"latency {latency} s: too small for the interpolator")
+        idx = whole[:, None] + taps[None, :]
+        x = idx - pos[:, None]
+        window = 0.42 + 0.5 * np.cos(np.pi * x / half) + 0.08 * np.cos(2 * np.pi * x / half)
+        values = np.where(idx >= 0, grid[np.maximum(idx, 0)], 0.0)
+        chunk = (values * np.sinc(x) * window).sum(axis=1) + near[start : start + block]
+        mic[start : start + block] = chunk
+        backend.clock.now = t_in
+        mic_dev.push(chunk.astype(np.float32), advance=False)
+        pipe.pump()
+        k_in += 1
+    stats = pipe.statistics()
+    pipe.close()
+    sent_pcm = np.frombuffer(b"".join(sent), dtype="<i2")
+    return _to_int16(mic), sent_pcm.astype(np.int16), stats
 
 
 def _fill(speech: FloatArray, total: int) -> FloatArray:

@@ -12,6 +12,9 @@ far end:  the output callback copies exactly what it handed to the device into t
           ring; the worker resamples it to 16 kHz and lines it up with the mic using the
           callback times and the latencies PortAudio reports, minus a safety margin; the
           echo canceller's own delay estimator finds the rest.
+drift:    each stream's true rate is fitted from its callback readings over up to 30 s; the
+          far end is read at the ratio of the two clocks (fractional positions), so the
+          echo path stays put for the canceller when mic and speaker are separate devices.
 
 ``send`` and ``on_error`` are called on the worker thread: the caller bridges them to its
 event loop.  ``pump()`` is the worker's step; tests call it directly with a fake backend.
@@ -32,6 +35,7 @@ import numpy.typing as npt
 
 from gemini_live_tui.audio.aec import EchoCanceller, EngineName
 from gemini_live_tui.audio.devices import AudioBackend, AudioStream, SoundDeviceBackend
+from gemini_live_tui.audio.drift import ClockRate, FractionalReader
 from gemini_live_tui.audio.levels import LevelMeter, Levels
 from gemini_live_tui.audio.resample import StreamResampler
 from gemini_live_tui.audio.ring import RingBuffer
@@ -48,6 +52,9 @@ ALIGN_MARGIN_S = 0.04
 ECHO_TAIL_S = 0.3  # half duplex keeps the mic muted this long after the speaker stops
 MAX_HOLD_S = 0.06  # longest a mic frame waits for its far-end reference
 MIN_READINGS = 16  # callbacks of each stream before the far end is lined up
+# A fitted clock ratio further from 1 than this is a misreading (real crystals differ by
+# well under 1000 ppm); the far end is then read at the nominal rate.
+MAX_DRIFT = 1e-3
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -151,8 +158,7 @@ class AudioPipeline:
         self._played: RingBuffer | None = None
         self._spk_rs: StreamResampler | None = None
         self._far_rs: StreamResampler | None = None
-        self._far_ring = RingBuffer(SEND_RATE * 2, 1, np.float32)
-        self._far_base = 0  # absolute 16 kHz index of the next far sample in _far_ring
+        self._far = FractionalReader(SEND_RATE * 2)  # 16 kHz far end, absolute indices
         self._out_t0: float | None = None  # play time of the first speaker sample
         self._out_total = 0  # device frames handed to the output callback's buffers
         self._out_mark: tuple[float, int] | None = None  # (callback time, frames before it)
@@ -161,6 +167,12 @@ class AudioPipeline:
         self._out_t0s: deque[float] = deque(maxlen=64)
         self._seen_marks: tuple[Any, Any] = (None, None)
         self._offset: int | None = None  # far index minus mic index (16 kHz), as applied
+        # Clock drift: each stream's fitted rate, far samples per mic sample, and the far
+        # position's accumulated difference from ``index + offset`` (16 kHz samples).
+        self._in_clock = ClockRate()
+        self._out_clock = ClockRate()
+        self._ratio = 1.0
+        self._drift = 0.0
         self._readings = 0
         self._queue: queue.SimpleQueue[tuple[int, int, bytes]] = queue.SimpleQueue()
         self._pending_play: deque[Float32Array] = deque()
@@ -207,6 +219,8 @@ class AudioPipeline:
             self._in_t0 = None
             self._in_t0s.clear()
             self._offset = None
+            self._in_clock.reset()
+            self._ratio = 1.0
             self._in_frames = 0
             self._in_total = 0
             self._in_mark = None
@@ -257,8 +271,9 @@ class AudioPipeline:
             self._played = RingBuffer(rate * 2, 1, np.float32)
             self._spk_rs = StreamResampler(MODEL_RATE, rate)
             self._far_rs = StreamResampler(rate, SEND_RATE)
-            self._far_ring.discard()
-            self._far_base = 0
+            self._far.reset()
+            self._out_clock.reset()
+            self._ratio = 1.0
             self._out_t0 = None
             self._out_t0s.clear()
             self._out_total = 0
@@ -322,6 +337,7 @@ class AudioPipeline:
             "errors": c.errors,
             "mic_to_wire_ms": max(lat) if lat else None,
             "mic_to_wire_ms_median": float(np.median(lat)) if lat else None,
+            "clock_drift_ppm": (self._ratio - 1.0) * 1e6,
         }
         if self._mic_ring is not None:
             stats["mic_overruns"] = self._mic_ring.overruns
@@ -466,19 +482,28 @@ class AudioPipeline:
         the anchors are medians of recent readings, and the offset is set once 16 readings
         of each stream are in.  After that it only moves for a jump of more than 100 ms (a
         device restarted): every move shifts the echo path under the adaptive filter and
-        costs it seconds of re-convergence, while slow clock drift is the filter's to track.
+        costs it seconds of re-convergence.  Slow clock drift is not a jump: each stream's
+        rate is fitted from the same readings and the far end is read at their ratio.
         """
         in_mark, out_mark = self._in_mark, self._out_mark
         if (in_mark, out_mark) == self._seen_marks:
             return
         self._seen_marks = (in_mark, out_mark)
         stream_in, stream_out = self._in, self._out
+        rate_in = rate_out = None
         if in_mark is not None and stream_in is not None:
             t, total = in_mark
             self._in_t0s.append(t - stream_in.latency - total / stream_in.samplerate)
+            rate_in = self._in_clock.add(t, total)
         if out_mark is not None and stream_out is not None:
             t, before = out_mark
             self._out_t0s.append(t + stream_out.latency - before / stream_out.samplerate)
+            rate_out = self._out_clock.add(t, before)
+        if rate_in and rate_out and stream_in is not None and stream_out is not None:
+            # Far samples per mic sample: each device's true rate over its nominal one.
+            ratio = (rate_out / stream_out.samplerate) / (rate_in / stream_in.samplerate)
+            if abs(ratio - 1.0) <= MAX_DRIFT:
+                self._ratio = ratio
         self._readings += 1
         if min(len(self._in_t0s), len(self._out_t0s)) < MIN_READINGS:
             return
@@ -487,8 +512,11 @@ class AudioPipeline:
         self._in_t0 = float(np.median(self._in_t0s))
         self._out_t0 = float(np.median(self._out_t0s))
         target = round((self._in_t0 - self._out_t0 + ALIGN_MARGIN_S) * SEND_RATE)
-        if self._offset is None or abs(target - self._offset) > SEND_RATE // 10:
+        # The anchors use nominal rates, so with drift the target moves just as the far
+        # position does (offset + drift): only a real jump differs from it.
+        if self._offset is None or abs(target - self._offset - self._drift) > SEND_RATE // 10:
             self._offset = target
+            self._drift = 0.0
 
     def _collect_far(self) -> None:
         played, rs = self._played, self._far_rs
@@ -498,11 +526,8 @@ class AudioPipeline:
         self.speaker_meter.update(block)
         if float(np.max(np.abs(block))) > 1e-3:
             self._far_active_until = self._clock() + ECHO_TAIL_S
-        far16 = rs.process(block)
-        if not self._far_ring.write(far16):
-            # Nobody consumes the far end (mic off): keep only the newest two seconds.
-            self._far_base += self._far_ring.discard()
-            self._far_ring.write(far16[-self._far_ring.capacity :])
+        # Nobody may be consuming the far end (mic off): it keeps only the newest 2 s.
+        self._far.write(rs.process(block))
 
     def _frames_with_reference(self, whole: int) -> int:
         """How many of ``whole`` pending mic samples to process now (whole frames).
@@ -515,8 +540,11 @@ class AudioPipeline:
         offset = self._offset
         if self._aec is None or self._out is None or offset is None:
             return whole
-        far_end = self._far_base + self._far_ring.available()
-        ready = max(0, far_end - offset - self._mic_index) // FRAME * FRAME
+        # Interpolating (drift) needs a few samples past each position; one spare for
+        # the drift within the frames.
+        after = 0 if self._ratio == 1.0 else self._far.half + 1
+        first = offset + self._drift + self._mic_index
+        ready = max(0, int(self._far.end - after - first)) // FRAME * FRAME
         if ready >= whole or whole - ready > MAX_HOLD_S * SEND_RATE:
             return whole
         return ready
@@ -529,22 +557,10 @@ class AudioPipeline:
             if self._out is not None:
                 self._counters.far_missing_frames += count // FRAME
             return out
-        want = index + offset
-        ring = self._far_ring
-        skip = want - self._far_base
-        if skip > 0:
-            drop = min(skip, ring.available())
-            if drop:
-                ring.read(drop)
-                self._far_base += drop
-        lead = min(count, max(0, self._far_base - want))  # before the speaker started
-        take = min(count - lead, ring.available())
-        if take > 0:
-            block = ring.read(take)
-            assert block is not None
-            self._far_base += take
-            out[lead : lead + take] = np.clip(np.round(block[:, 0] * 32767.0), -32768, 32767)
-        missing = count - lead - max(take, 0)
+        start = index + offset + self._drift
+        block, missing = self._far.read(start, count, self._ratio)
+        self._drift += count * (self._ratio - 1.0)
+        out[:] = np.clip(np.round(block * 32767.0), -32768, 32767)
         if missing > 0:
             self._counters.far_missing_frames += -(-missing // FRAME)
         return out
