@@ -13,9 +13,12 @@ Figures per engine and scene:
 - CPU: process time per second of audio, best of the scenes (one core).  Bar: <= 50 ms.
 
 A second table runs the default engine on the 40 ms scene with the mic's clock drifting
-against the speaker's (as with two separate audio devices).
+against the speaker's (as with two separate audio devices): the canceller alone, and the
+whole pipeline with fake devices on drifting clocks (which compensates).  ``--drift`` runs
+only that table.
 
 Run:  python bench/bench_aec.py [--engines kalman,mdf,webrtc,speex,pyaec,livekit] [--quick]
+      python bench/bench_aec.py --drift
 Needs espeak-ng (speech is cached under ~/.cache/gemini-live-bench).  Engines whose package
 is missing are listed as skipped.
 """
@@ -41,6 +44,8 @@ from gemini_live_tui.audio.echo_scene import (
     best_lag_correlation,
     erle_db,
     make_scene,
+    play_through_pipeline,
+    room_response,
 )
 
 Int16Array = npt.NDArray[np.int16]
@@ -126,9 +131,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--quick", action="store_true", help="only the 40 ms / 300 ms scene")
+    parser.add_argument("--drift", action="store_true", help="only the clock-drift table")
     args = parser.parse_args()
     far = speech(FAR_TEXT)
     near = speech(NEAR_TEXT, voice="en-us+f3")
+    if args.drift:
+        drift_table(far, near)
+        return
     scenes = [(40, 300)] if args.quick else SCENES
     built = {s: make_scene(far, near, delay_ms=s[0], tail_ms=s[1]) for s in scenes}
     header = " | ".join(f"{d} ms / {t} ms tail" for d, t in scenes)
@@ -156,24 +165,52 @@ def main() -> None:
 
 
 def drift_table(far: npt.NDArray[np.float64], near: npt.NDArray[np.float64]) -> None:
-    """The default engine when the mic's clock runs fast against the speaker's (two devices)."""
+    """The default engine when the mic's clock runs fast (+) or slow (-) against the speaker's.
+
+    "canceller alone": ``EchoCanceller.process`` given the echo resampled onto the drifting
+    mic clock, as before the pipeline compensated (the reference).  "pipeline": the same
+    scene through ``AudioPipeline`` with fake devices whose clocks differ by that much
+    (``echo_scene.play_through_pipeline``), which fits the clocks and reads the far end
+    at their ratio; once with exact callback times, once with the times scattered by
+    1 ms (every 50th 5 ms late), as real callbacks are.  ERLE over 3-13 s of the mic's
+    timeline (and 8-13 s: after the jittery fit has settled), DT corr over 13-20 s.
+    """
     import soxr
 
     print()
-    print("| clock drift (40 ms / 300 ms scene) | ERLE 3-13 s | DT corr |")
-    print("|---|---|---|")
+    print(
+        "| clock drift (40 ms / 300 ms scene) | canceller alone: ERLE 3-13 s / DT corr "
+        "| pipeline with drift compensation: ERLE 3-13 s / 8-13 s / DT corr | drift fitted "
+        "| same, 1 ms callback jitter | drift fitted |"
+    )
+    print("|---|---|---|---|---|---|")
     scene = make_scene(far, near, delay_ms=40, tail_ms=300)
-    rest = scene.near.astype(np.float64) / 32767 - scene.echo
+    rest = scene.near.astype(np.float64) / 32767 - scene.echo  # near talker and noise
+    room = room_response(RATE, 40, 300)  # make_scene's room (same seed)
     r = scene.rate
-    for ppm in (0, 20, 50, 200):
+    dt = round(scene.double_talk_s * r)
+    for ppm in (0, 20, -20, 50, -50, 100, -100, 200, -200):
         echo = scene.echo
         if ppm:
-            echo = soxr.resample(echo, r, r * (1 + ppm * 1e-6), quality="VHQ")[: len(echo)]
+            res = soxr.resample(echo, r, r * (1 + ppm * 1e-6), quality="VHQ")
+            echo = np.pad(res, (0, max(0, len(echo) - len(res))))[: len(echo)]
         mic = np.clip(np.round((echo + rest) * 32767), -32768, 32767).astype(np.int16)
         out = EchoCanceller(r).process(mic, scene.far)
-        dt = round(scene.double_talk_s * r)
         corr, _ = best_lag_correlation(out, scene.talker, dt, len(out) - 1000, r // 20)
-        print(f"| {ppm} ppm | {erle_db(mic, out, 3 * r, dt):.1f} dB | {corr:.2f} |", flush=True)
+        alone = f"{erle_db(mic, out, 3 * r, dt):.1f} dB / {corr:.2f}"
+        cells = [alone]
+        for jitter in (0.0, 0.001):
+            mic2, sent, stats = play_through_pipeline(
+                scene.far, room, rest, ppm=ppm, jitter_s=jitter, seed=abs(ppm)
+            )
+            end = min(len(mic2), len(sent))
+            corr2, _ = best_lag_correlation(sent[:end], scene.talker, dt, end - 1000, r // 20)
+            erle3 = erle_db(mic2[:end], sent[:end], 3 * r, dt)
+            erle8 = erle_db(mic2[:end], sent[:end], 8 * r, dt)
+            cells.append(f"{erle3:.1f} / {erle8:.1f} dB / {corr2:.2f}")
+            fitted = -stats["clock_drift_ppm"]  # far per mic sample is 1 / (1 + ppm)
+            cells.append(f"{fitted:+.1f} ppm")
+        print(f"| {ppm:+d} ppm | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

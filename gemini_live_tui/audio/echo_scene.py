@@ -128,6 +128,8 @@ def play_through_pipeline(
     ppm: float,
     rate: int = 16000,
     latency: float = 0.02,
+    jitter_s: float = 0.0,
+    seed: int = 0,
 ) -> tuple[Int16Array, Int16Array, dict[str, Any]]:
     """Play ``far`` through a fake speaker into ``room`` and a fake mic ``ppm`` fast.
 
@@ -136,7 +138,9 @@ def play_through_pipeline(
     what the speaker callback really played, resampled (soxr, independent of the
     pipeline's own interpolator) onto the mic's clock, plus ``near`` (mic samples: the
     near talker and noise).  Callbacks (10 ms blocks) run in time order on one fake
-    clock and the pipeline's worker step runs after each one.
+    clock and the pipeline's worker step runs after each one.  ``jitter_s`` makes the
+    callback times the pipeline sees scatter (Gaussian, that standard deviation, and
+    every 50th callback 5 ms late), as a real scheduler's do; the audio is unaffected.
 
     Returns (mic as captured, what the pipeline sent, the pipeline's statistics).
     """
@@ -165,12 +169,19 @@ def play_through_pipeline(
     grid = np.zeros(0)  # the room's echo on the speaker's sample grid
     mic = np.zeros(len(near) // block * block)
     t0 = backend.clock()
+    rng = np.random.default_rng(seed)
+
+    def late(k: int) -> float:
+        if not jitter_s:
+            return 0.0
+        return abs(float(rng.normal())) * jitter_s + (0.005 if k % 50 == 49 else 0.0)
+
     k_in = k_out = 0
     while k_in * block < len(mic):
         t_in = t0 + (k_in + 1) * block / mic_rate  # a mic callback comes after its block
         t_out = t0 + k_out * block / rate
         if t_out <= t_in:
-            backend.clock.now = t_out
+            backend.clock.now = t_out + late(k_out)
             out = spk_dev.pull(block, advance=False)[:, 0].astype(np.float64)
             played = np.concatenate((played[-(tail - 1) :], out))
             grid = np.concatenate((grid, np.convolve(played, room, mode="valid")))
@@ -187,7 +198,7 @@ def play_through_pipeline(
         values = np.where(idx >= 0, grid[np.maximum(idx, 0)], 0.0)
         chunk = (values * np.sinc(x) * window).sum(axis=1) + near[start : start + block]
         mic[start : start + block] = chunk
-        backend.clock.now = t_in
+        backend.clock.now = t_in + late(k_in)
         mic_dev.push(chunk.astype(np.float32), advance=False)
         pipe.pump()
         k_in += 1

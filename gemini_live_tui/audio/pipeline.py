@@ -35,7 +35,7 @@ import numpy.typing as npt
 
 from gemini_live_tui.audio.aec import EchoCanceller, EngineName
 from gemini_live_tui.audio.devices import AudioBackend, AudioStream, SoundDeviceBackend
-from gemini_live_tui.audio.drift import ClockRate, FractionalReader
+from gemini_live_tui.audio.drift import ClockRate, FractionalReader, shrink
 from gemini_live_tui.audio.levels import LevelMeter, Levels
 from gemini_live_tui.audio.resample import StreamResampler
 from gemini_live_tui.audio.ring import RingBuffer
@@ -55,6 +55,9 @@ MIN_READINGS = 16  # callbacks of each stream before the far end is lined up
 # A fitted clock ratio further from 1 than this is a misreading (real crystals differ by
 # well under 1000 ppm); the far end is then read at the nominal rate.
 MAX_DRIFT = 1e-3
+# The ratio is applied once its standard error is this small (immediately with steady
+# callback times; after ~6 s with 1 ms of jitter), and then shrunk by what is left of it.
+MAX_DRIFT_ERROR = 20e-6
 
 Float32Array = npt.NDArray[np.float32]
 
@@ -502,8 +505,9 @@ class AudioPipeline:
         if rate_in and rate_out and stream_in is not None and stream_out is not None:
             # Far samples per mic sample: each device's true rate over its nominal one.
             ratio = (rate_out / stream_out.samplerate) / (rate_in / stream_in.samplerate)
-            if abs(ratio - 1.0) <= MAX_DRIFT:
-                self._ratio = ratio
+            error = float(np.hypot(self._in_clock.error, self._out_clock.error))
+            if abs(ratio - 1.0) <= MAX_DRIFT and error <= MAX_DRIFT_ERROR:
+                self._ratio = 1.0 + shrink(ratio - 1.0, error)
         self._readings += 1
         if min(len(self._in_t0s), len(self._out_t0s)) < MIN_READINGS:
             return
