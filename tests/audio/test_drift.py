@@ -1,8 +1,9 @@
 """Clock-drift compensation: rate fits, fractional reads, and echo cancelled across drift.
 
 The end-to-end case runs the whole pipeline with fake devices on one fake clock, the mic
-running 100 ppm fast or slow against the speaker (as two separate sound cards do).
-Uncompensated, the echo canceller manages about 8 dB there; the bar is 30 dB.
+running 100 ppm fast or slow against the speaker (as two separate sound cards do), once
+with callbacks up to a few ms late.  Uncompensated, the echo canceller manages about 8 dB
+there; the bar is 30 dB once the fit has settled.
 """
 
 from __future__ import annotations
@@ -77,16 +78,23 @@ def _far_signal(seconds: float, seed: int) -> npt.NDArray[np.int16]:
     return (far / np.max(np.abs(far)) * 0.5 * 32767).astype(np.int16)
 
 
-@pytest.mark.parametrize("ppm", [100, -100])
-def test_echo_is_cancelled_when_mic_and_speaker_clocks_drift(ppm: int) -> None:
-    seconds = 12
+@pytest.mark.parametrize(
+    ("ppm", "jitter_s", "settled_s"),
+    [(100, 0.0, 5), (-100, 0.0, 5), (100, 0.001, 9)],
+    ids=["fast", "slow", "fast-jittery-callbacks"],
+)
+def test_echo_is_cancelled_when_mic_and_speaker_clocks_drift(
+    ppm: int, jitter_s: float, settled_s: int
+) -> None:
+    seconds = settled_s + 7
     rng = np.random.default_rng(7)
     far = _far_signal(seconds + 2, seed=3)
     room = room_response(RATE, 10, 200)
     near = 1e-4 * rng.standard_normal(seconds * RATE)  # the mic's own noise
-    mic, sent, stats = play_through_pipeline(far, room, near, ppm=ppm)
+    mic, sent, stats = play_through_pipeline(far, room, near, ppm=ppm, jitter_s=jitter_s)
     # Far samples per mic sample: 1 / (1 + ppm), as fitted from the callback times.
-    assert stats["clock_drift_ppm"] == pytest.approx(1e6 / (1 + ppm * 1e-6) - 1e6, abs=1)
+    want = 1e6 / (1 + ppm * 1e-6) - 1e6
+    assert stats["clock_drift_ppm"] == pytest.approx(want, abs=1 if not jitter_s else 10)
     end = min(len(mic), len(sent))
-    erle = erle_db(mic[:end], sent[:end], 5 * RATE, end)  # after convergence
+    erle = erle_db(mic[:end], sent[:end], settled_s * RATE, end)  # after convergence
     assert erle >= 30.0, f"ERLE {erle:.1f} dB at {ppm} ppm"
