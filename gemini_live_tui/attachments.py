@@ -120,11 +120,12 @@ def prepare_attachment(path_text: str, *, base_dir: Path | None = None) -> Prepa
     name = path.name or path_text
     if suffix in IMAGE_EXTENSIONS:
         from gemini_live_tui.media import images
+        from gemini_live_tui.media.files import format_size
 
         image = images.prepare_image(path)
         summary = (
             f"[image] {name} ({image.width}x{image.height}, {image.mime_type}, "
-            f"{_size(len(image.data))})"
+            f"{format_size(len(image.data))})"
         )
         return PreparedAttachment(
             kind="image",
@@ -136,12 +137,13 @@ def prepare_attachment(path_text: str, *, base_dir: Path | None = None) -> Prepa
         )
     if suffix in AUDIO_EXTENSIONS:
         from gemini_live_tui.media import wav
+        from gemini_live_tui.media.files import format_size
 
         audio = wav.load_wav(path, target_rate=16000)
         chunks = tuple(wav.iter_chunks(audio.pcm, audio.sample_rate, chunk_ms=100))
         summary = (
             f"[audio] {name} ({audio.duration_s:.1f} s, {audio.sample_rate} Hz mono, "
-            f"{_size(len(audio.pcm))})"
+            f"{format_size(len(audio.pcm))})"
         )
         return PreparedAttachment(
             kind="audio",
@@ -156,11 +158,3 @@ def prepare_attachment(path_text: str, *, base_dir: Path | None = None) -> Prepa
     if not suffix:
         raise MediaError(f"{path_text}: no file extension; send {kinds}")
     raise MediaError(f"{path_text}: unsupported file type '{suffix}'; send {kinds}")
-
-
-def _size(n: int) -> str:
-    if n < 1024:
-        return f"{n} B"
-    if n < 1024 * 1024:
-        return f"{n / 1024:.1f} KB"
-    return f"{n / (1024 * 1024):.1f} MB"

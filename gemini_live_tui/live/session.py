@@ -93,6 +93,8 @@ class SessionStatistics:
     dropped_media_bytes: int = 0
     pending_messages: int = 0
     decode_errors: int = 0
+    unclaimed_events_dropped: int = 0
+    """Events lost because nobody called ``events()``/``next_event()`` for a long while."""
     last_round_trip: float | None = None
     resumable: bool = False
 
@@ -121,17 +123,18 @@ class _EventStream:
         self._items: collections.deque[ev.Event] = collections.deque()
         self._waiter: asyncio.Future[None] | None = None
         self._finished = False
-        self.dropped = 0
 
-    def put(self, event: ev.Event, *, limit: int | None = None) -> None:
+    def put(self, event: ev.Event, *, limit: int | None = None) -> bool:
+        """Queue ``event``; returns whether the oldest event had to go to respect ``limit``."""
         if self._finished:
-            return
+            return False
         self._items.append(event)
-        if limit is not None and len(self._items) > limit:
+        overflowed = limit is not None and len(self._items) > limit
+        if overflowed:
             self._items.popleft()
-            self.dropped += 1
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
+        return overflowed
 
     def __aiter__(self) -> _EventStream:
         return self
@@ -294,9 +297,11 @@ class Session:
     def events(self) -> _EventStream:
         """An async iterator over every event from now on (the first caller also gets the
         events since connect).  It ends after the final ``Closed`` event."""
-        stream = self._claim_backlog() or _EventStream()
+        backlog = self._claim_backlog()
+        stream = backlog or _EventStream()
         self._streams.add(stream)
-        if self._final is not None and stream is not self._backlog:
+        if self._final is not None and backlog is None:
+            # A late subscriber still learns how the session ended (the backlog has it).
             stream.put(self._final)
         return stream
 
@@ -314,8 +319,8 @@ class Session:
         return backlog
 
     def _publish(self, event: ev.Event) -> None:
-        if self._backlog is not None:
-            self._backlog.put(event, limit=_BACKLOG_LIMIT)
+        if self._backlog is not None and self._backlog.put(event, limit=_BACKLOG_LIMIT):
+            self._stats.unclaimed_events_dropped += 1
         for stream in list(self._streams):
             stream.put(event)
 

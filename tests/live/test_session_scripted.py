@@ -439,3 +439,28 @@ async def test_send_audio_takes_numpy_and_refuses_odd_or_empty_pcm() -> None:
             with pytest.raises(ProtocolError):
                 await session.send_audio(bad)
         await session.close()
+
+
+async def test_events_nobody_claims_are_bounded_and_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gemini_live_tui.live.session as session_module
+
+    monkeypatch.setattr(session_module, "_BACKLOG_LIMIT", 3)
+
+    async def chatty_then_bye(peer: Peer) -> None:
+        await peer.accept_setup()
+        for n in range(5):
+            await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": str(n)}]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
+        await peer.close(1000, "bye")
+
+    async with scripted_server(chatty_then_bye) as server:
+        session = await Session.connect(make_config(server.url))
+        supervisor = session._supervisor
+        assert supervisor is not None
+        await asyncio.wait_for(supervisor, 10)  # ends when the session is finally over
+        # SetupComplete + 5 texts + TurnComplete + Closed = 8 events into a backlog of 3.
+        assert session.statistics().unclaimed_events_dropped == 5
+        kept = [type(e).__name__ async for e in session.events()]
+        assert kept == ["ModelText", "TurnComplete", "Closed"]
