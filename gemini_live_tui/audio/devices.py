@@ -219,6 +219,11 @@ class SoundDeviceBackend:
     def _resolve(self, device: str | int | None, kind: str) -> int | None:
         """A device index from an index, a name (substring, any case) or None (default)."""
         if device is None or device == "" or device == "default":
+            # PortAudio says "Error querying device -1" when there is no default device;
+            # ask first so the user reads what is really wrong.
+            default = _sounddevice().default.device[0 if kind == "input" else 1]
+            if default is None or int(default) < 0:
+                raise AudioError(f"{kind} device default: no {kind} device found (see /devices)")
             return None
         if isinstance(device, int) or (isinstance(device, str) and device.strip().isdigit()):
             return int(device)
@@ -290,7 +295,7 @@ class SoundDeviceBackend:
             wrapped = _SdStream(stream, label, channels, blocksize)
             holder["stream"] = wrapped
             return wrapped
-        raise AudioError(f"{label}: cannot open ({_describe_open_error(last, kind)})") from last
+        raise AudioError(f"{label}: cannot open ({last})") from last
 
     def open_input(
         self,
@@ -315,12 +320,3 @@ class SoundDeviceBackend:
         on_error: ErrorCallback,
     ) -> AudioStream:
         return self._open("output", device, samplerate, channels, blocksize, callback, on_error)
-
-
-def _describe_open_error(error: Exception | None, kind: str) -> str:
-    """PortAudio's text, made plain where it is cryptic."""
-    text = str(error) if error is not None else "unknown error"
-    # PortAudio reports "no default device" as a query of device -1.
-    if "device -1" in text:
-        return f"no {kind} device found (see /devices)"
-    return text

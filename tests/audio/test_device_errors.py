@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-from gemini_live_tui.audio.devices import _describe_open_error
+from types import SimpleNamespace
+
+import pytest
+
+from gemini_live_tui.audio import devices
+from gemini_live_tui.errors import AudioError
 
 
-def test_missing_default_device_is_named_plainly() -> None:
-    text = _describe_open_error(Exception("Error querying device -1"), "input")
-    assert text == "no input device found (see /devices)"
+@pytest.mark.parametrize(("kind", "default"), [("input", [-1, 3]), ("output", [2, -1])])
+def test_missing_default_device_is_named_plainly(
+    monkeypatch: pytest.MonkeyPatch, kind: str, default: list[int]
+) -> None:
+    fake = SimpleNamespace(default=SimpleNamespace(device=default))
+    monkeypatch.setattr(devices, "_sounddevice", lambda: fake)
+    with pytest.raises(AudioError, match=f"no {kind} device found"):
+        devices.SoundDeviceBackend()._resolve(None, kind)
 
 
-def test_other_portaudio_errors_pass_through() -> None:
-    assert _describe_open_error(Exception("Device unavailable [PaErrorCode -9985]"), "output") == (
-        "Device unavailable [PaErrorCode -9985]"
-    )
+def test_a_present_default_device_resolves_to_portaudio_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = SimpleNamespace(default=SimpleNamespace(device=[1, 2]))
+    monkeypatch.setattr(devices, "_sounddevice", lambda: fake)
+    assert devices.SoundDeviceBackend()._resolve(None, "input") is None
