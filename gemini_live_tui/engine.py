@@ -592,10 +592,11 @@ class Engine:
 
     async def _send_attachment(self, session: Session, item: PreparedAttachment) -> None:
         if item.kind == "image":
-            await session.send_video(item.data, mime_type=item.mime_type)
+            # The user's own files are never dropped, unlike live mic and screen frames.
+            await session.send_video(item.data, mime_type=item.mime_type, live=False)
         else:
             for chunk in item.chunks:
-                await session.send_audio(chunk, sample_rate=item.sample_rate)
+                await session.send_audio(chunk, sample_rate=item.sample_rate, live=False)
                 self._stats.audio_chunks_sent += 1
             await session.audio_stream_end()
         self._stats.files_sent += 1

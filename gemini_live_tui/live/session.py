@@ -332,26 +332,34 @@ class Session:
             raise ProtocolError("text to send is empty")
         await self._send(types.RealtimeInput(text=text), droppable=False)
 
-    async def send_audio(self, pcm: bytes, sample_rate: int = 16000) -> None:
+    async def send_audio(self, pcm: bytes, sample_rate: int = 16000, *, live: bool = True) -> None:
         """Send 16-bit little-endian mono PCM at ``sample_rate`` Hz.
 
-        ``pcm`` may be any bytes-like object (an int16 numpy array too).
+        ``pcm`` may be any bytes-like object (an int16 numpy array too).  ``live`` audio
+        (the microphone) may be dropped, oldest first and counted, while reconnecting;
+        ``live=False`` marks audio the user sent on purpose (a file): it is never dropped.
         """
         data = bytes(pcm)  # a numpy array's len() counts samples, its bytes count bytes
         if not data or len(data) % 2:
             raise ProtocolError("audio must be 16-bit PCM: a non-empty, even number of bytes")
         if sample_rate <= 0:
             raise ProtocolError(f"sample rate {sample_rate} is not positive")
-        await self._send_frame(codec.encode_audio(data, sample_rate), droppable=True)
+        await self._send_frame(codec.encode_audio(data, sample_rate), droppable=live)
 
-    async def send_video(self, data: bytes, mime_type: str = "image/jpeg") -> None:
-        """Send one image frame (JPEG or PNG)."""
+    async def send_video(
+        self, data: bytes, mime_type: str = "image/jpeg", *, live: bool = True
+    ) -> None:
+        """Send one image frame (JPEG or PNG).
+
+        ``live`` frames (screen sharing) may be dropped while reconnecting; ``live=False``
+        marks an image the user sent on purpose: it is never dropped.
+        """
         if not mime_type.startswith("image/"):
             raise ProtocolError(f"video frame mime type {mime_type!r} is not image/*")
         if not data:
             raise ProtocolError("video frame is empty")
         blob = types.Blob(mime_type=mime_type, data=bytes(data))
-        await self._send(types.RealtimeInput(video=blob), droppable=True)
+        await self._send(types.RealtimeInput(video=blob), droppable=live)
 
     async def audio_stream_end(self) -> None:
         """Tell automatic activity detection the audio stream paused (mic off)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import math
 import struct
@@ -269,4 +270,33 @@ async def test_images_and_text_sent_together_get_one_reply_naming_all() -> None:
         assert "#ff0000" in reply
         assert "#0000ff" in reply
         assert not any(isinstance(e, events.Interrupted) for e in seen)
+        await session.close()
+
+
+async def test_a_long_file_sent_while_reconnecting_arrives_whole() -> None:
+    """A user's own ``@talk.wav`` is never dropped, even past the live-media bound."""
+    release = asyncio.Event()
+
+    async def held_sleep(delay: float) -> None:
+        await release.wait()  # hold the reconnect until the file is queued
+
+    async with LocalLiveServer(port=0, api_key="local-key", speed=math.inf) as server:
+        config = dataclasses.replace(config_for(server.url), max_pending_media=20)
+        session = await Session.connect(config, sleep=held_sleep)
+        await session.send_text("one")
+        await collect_turn(session)
+        await server.wait_for(lambda: server.statistics()["handles_issued"] >= 1)
+        await server.inject(Fault.drop())
+        async with asyncio.timeout(10):
+            while not isinstance(await session.next_event(), events.Reconnecting):
+                pass
+        chunk = struct.pack("<1600h", *([1000] * 1600))  # 100 ms at 16 kHz
+        for _ in range(60):  # three times the live-media bound
+            await session.send_audio(chunk, 16000, live=False)
+        release.set()
+        async with asyncio.timeout(10):
+            while not isinstance(await session.next_event(), events.Reconnected):
+                pass
+        await server.wait_for(lambda: server.records[-1].audio_bytes >= 60 * len(chunk))
+        assert session.statistics().dropped_media_messages == 0
         await session.close()
