@@ -124,6 +124,7 @@ def _run_app(flags: dict[str, Any]) -> int:
     from gemini_live_tui.engine import Engine
     from gemini_live_tui.tui.app import GeminiLiveApp
     from gemini_live_tui.tui.history import InputHistory
+    from gemini_live_tui.update.check import check_when_due
 
     cwd = Path(os.getcwd())
     history = InputHistory(settings.paths.history_file)
@@ -135,6 +136,8 @@ def _run_app(flags: dict[str, Any]) -> int:
         transcripts_dir=settings.paths.transcripts_dir,
         base_dir=cwd,
         secrets=secrets,
+        # At most once a day, off the UI thread, and never with GEMINI_LIVE_NO_UPDATE_CHECK.
+        update_checker=check_when_due,
     )
     app.run()
     return app.return_code or 0
@@ -197,7 +200,7 @@ def config_command(ctx: click.Context, /, **flags: Any) -> None:
 def update(ctx: click.Context, check: bool, pre: bool, index_url: str | None) -> None:
     """Upgrade gemini-live in place (never downgrades; rolls back if the new one fails)."""
     # Imported here so that other commands never pay for urllib and packaging.
-    from gemini_live_tui import update as updater
+    from gemini_live_tui.update import install as updater
 
     status = updater.run(
         check=check,

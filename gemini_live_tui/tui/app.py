@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, Literal
 
@@ -42,7 +42,6 @@ from gemini_live_tui.tui.widgets.chat_log import ChatLog
 from gemini_live_tui.tui.widgets.meters import Meters
 from gemini_live_tui.tui.widgets.prompt import Prompt
 from gemini_live_tui.tui.widgets.status_bar import StatusBar
-from gemini_live_tui.update_check import check_for_update_async
 
 __all__ = ["GeminiLiveApp"]
 
@@ -62,6 +61,9 @@ class GeminiLiveApp(App[int]):
         transcripts_dir: default directory for ``/save`` without a path.
         base_dir: directory for relative ``@file`` and ``/save`` paths (the cwd).
         secrets: values masked in saved transcripts (the API key or token).
+        update_checker: awaited once after start-up; a line to show when a newer release
+            exists, else ``None``.  The CLI passes the self-updater's daily check, so the UI
+            never imports the updater; ``None`` (the default) checks nothing.
         clock: monotonic clock shared with the engine for the status bar.
         meter_hz: how often the meters pull levels (8 Hz: a VU meter integrates over about
             300 ms, and each redraw costs a compositor pass; see docs/performance.md).
@@ -93,6 +95,7 @@ class GeminiLiveApp(App[int]):
         transcripts_dir: Path | None = None,
         base_dir: Path | None = None,
         secrets: Iterable[str] = (),
+        update_checker: Callable[[], Awaitable[str | None]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         meter_hz: float = 8.0,
     ) -> None:
@@ -104,6 +107,7 @@ class GeminiLiveApp(App[int]):
         self._transcripts_dir = transcripts_dir
         self._base_dir = base_dir
         self._secrets = tuple(s for s in secrets if s)
+        self._update_checker = update_checker
         self._clock = clock
         self._meter_interval = 1.0 / meter_hz
         self._outbox: asyncio.Queue[str] = asyncio.Queue()
@@ -211,9 +215,16 @@ class GeminiLiveApp(App[int]):
     def _start_workers(self) -> None:
         self.run_worker(self._run_engine(), name="engine", exit_on_error=False)
         self.run_worker(self._drain_outbox(), name="outbox", exit_on_error=False)
-        # At most once a day, off the UI thread, and never when GEMINI_LIVE_NO_UPDATE_CHECK
-        # is set; a failure stays silent (it is logged by the checker's caller only).
-        check_for_update_async(lambda notice: self.call_from_thread(self.note, notice.message))
+        if self._update_checker is not None:
+            self.run_worker(self._check_for_update(), name="update-check", exit_on_error=False)
+
+    async def _check_for_update(self) -> None:
+        assert self._update_checker is not None
+        # The checker decides whether a check is due and stays quiet on failures; the app
+        # only shows what it returns.
+        message = await self._update_checker()
+        if message:
+            self.note(message)
 
     async def on_unmount(self) -> None:
         if self._unsubscribe is not None:

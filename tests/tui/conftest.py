@@ -58,6 +58,7 @@ def make_app(
     clock: Callable[[], float] = time.monotonic,
     history: InputHistory | None = None,
     connector: Any = None,
+    update_checker: Callable[[], Awaitable[str | None]] | None = None,
     **flags: Any,
 ) -> GeminiLiveApp:
     """The real app around a real engine that starts its own local Live server."""
@@ -78,6 +79,7 @@ def make_app(
         transcripts_dir=settings.paths.transcripts_dir,
         base_dir=tmp_path,
         clock=clock,
+        update_checker=update_checker,
     )
 
 

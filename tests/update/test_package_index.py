@@ -10,7 +10,7 @@ from packaging.tags import Tag
 from packaging.version import Version
 
 from gemini_live_tui.errors import UpdateError
-from gemini_live_tui.package_index import (
+from gemini_live_tui.update.index import (
     DEFAULT_INDEX_URL,
     IndexFile,
     fetch_project_files,

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
 
+import pytest
 from packaging.version import Version
 
 from gemini_live_tui.errors import UpdateError
-from gemini_live_tui.update_check import (
+from gemini_live_tui.update.check import (
     CHECK_INTERVAL_S,
     DISABLE_ENV,
     UpdateNotice,
     check_for_update_async,
+    check_when_due,
     should_check,
 )
 from tests.update.local_index import LocalIndex
@@ -113,3 +116,47 @@ def test_async_check_reports_errors_only_to_on_error(tmp_path: Path) -> None:
     assert "cannot reach the package index" in str(errors[0])
     # A failed check still counts for the day: an offline machine is not asked again.
     assert not should_check(cache_dir=tmp_path, environ={})
+
+
+async def test_check_when_due_returns_the_line_once_a_day(tmp_path: Path) -> None:
+    with LocalIndex() as index:
+        index.add("gemini_live-1.4.0-py3-none-any.whl")
+        line = await check_when_due(
+            index_url=index.url, cache_dir=tmp_path, environ={}, current=CURRENT
+        )
+        assert line == "gemini-live 1.4.0 is available (you have 1.0.0): run 'gemini-live update'"
+        requests = len(index.requests)
+        again = await check_when_due(
+            index_url=index.url, cache_dir=tmp_path, environ={}, current=CURRENT
+        )
+        assert again is None
+        assert len(index.requests) == requests
+
+
+async def test_check_when_due_is_none_when_up_to_date_or_disabled(tmp_path: Path) -> None:
+    with LocalIndex() as index:
+        index.add("gemini_live-1.0.0-py3-none-any.whl")
+        current = await check_when_due(
+            index_url=index.url, cache_dir=tmp_path / "a", environ={}, current=CURRENT
+        )
+        assert current is None
+        assert index.requests
+        off = await check_when_due(
+            index_url=index.url,
+            cache_dir=tmp_path / "b",
+            environ={DISABLE_ENV: "1"},
+            current=CURRENT,
+        )
+        assert off is None
+        assert not (tmp_path / "b" / "update-check.json").exists()
+
+
+async def test_check_when_due_logs_an_unreachable_index_and_returns_none(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with LocalIndex() as gone:
+        url = gone.url
+    with caplog.at_level(logging.INFO, logger="gemini_live_tui.update.check"):
+        line = await check_when_due(index_url=url, cache_dir=tmp_path, environ={})
+    assert line is None
+    assert "cannot reach the package index" in caplog.text

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gemini_live_tui.errors import UpdateError
-from gemini_live_tui.update import (
+from gemini_live_tui.update.install import (
     INSTALLER_MARKER,
     _compressed_tag,
     _last_error_line,

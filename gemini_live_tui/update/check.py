@@ -1,19 +1,23 @@
 """The TUI's "update available" notice: at most once a day, cached, never blocking.
 
-The TUI calls :func:`check_for_update_async` once at start-up.  It returns at once: when the
-last check is less than a day old (the time is kept in ``update-check.json`` under the user
-cache directory), or ``GEMINI_LIVE_NO_UPDATE_CHECK`` is set, it does nothing; otherwise it
-records the check and reads the package index in a daemon thread, then calls back with an
-:class:`UpdateNotice` only when a newer release exists.  Network errors are quiet: an offline
-machine must not see warnings at every start.
+The CLI hands :func:`check_when_due` to the TUI, which awaits it once after start-up (the
+TUI never imports this package).  When the last check is less than a day old (the time is
+kept in ``update-check.json`` under the user cache directory), or
+``GEMINI_LIVE_NO_UPDATE_CHECK`` is set, it returns ``None`` at once; otherwise it records the
+check and reads the package index in a daemon thread (a hung index never delays the app's
+exit), and returns a line only when a newer release exists.  Network errors are quiet (they
+go to the log file): an offline machine must not see warnings at every start.
 
-The callback runs in the worker thread; a Textual app hands it to its own loop with
-``app.call_from_thread``.
+:func:`check_for_update_async` is the same check for callers without an event loop: it
+starts the thread and calls back from it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import os
 import threading
 import time
@@ -32,12 +36,15 @@ __all__ = [
     "UpdateNotice",
     "check_for_update_async",
     "check_now",
+    "check_when_due",
     "should_check",
 ]
 
 DISABLE_ENV = "GEMINI_LIVE_NO_UPDATE_CHECK"
 CHECK_INTERVAL_S = 24 * 3600.0
 _CACHE_FILE = "update-check.json"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +126,9 @@ def check_now(
     Raises:
         UpdateError: when the index cannot be read.
     """
-    # Imported here: the TUI loads this module at start-up, the index client only when due.
-    from gemini_live_tui.package_index import find_latest, resolve_index_url
-    from gemini_live_tui.update import current_version
+    # Imported here: the app's start-up loads this module, the index client only when due.
+    from gemini_live_tui.update.index import find_latest, resolve_index_url
+    from gemini_live_tui.update.install import current_version
 
     index = resolve_index_url(index_url, environ)
     latest = find_latest(index, timeout=timeout)
@@ -130,6 +137,48 @@ def check_now(
     if latest is not None and latest > have:
         return UpdateNotice(current=have, latest=latest)
     return None
+
+
+Outcome = UpdateNotice | UpdateError | None
+"""What a background check ends with: a notice, the index's failure, or ``None`` (up to date)."""
+
+
+def _start_check(
+    report: Callable[[Outcome], None],
+    *,
+    index_url: str | None,
+    cache_dir: Path | None,
+    environ: Mapping[str, str] | None,
+    timeout: float,
+    current: Version | None,
+) -> threading.Thread | None:
+    """Start a daemon thread that checks and calls ``report`` exactly once, if a check is due."""
+    if not should_check(cache_dir=cache_dir, environ=environ):
+        return None
+    # Record the attempt first, so that a hung or failing index is not retried at every
+    # start-up within the same day.
+    _record_check(_cache_path(cache_dir), time.time(), None)
+
+    def work() -> None:
+        outcome: Outcome
+        try:
+            outcome = check_now(
+                index_url=index_url,
+                cache_dir=cache_dir,
+                environ=environ,
+                timeout=timeout,
+                current=current,
+            )
+        except UpdateError as exc:
+            outcome = exc
+        except Exception as exc:
+            # A traceback printed from this thread would garble the TUI: report it instead.
+            outcome = UpdateError(f"update check failed: {type(exc).__name__}: {exc}")
+        report(outcome)
+
+    thread = threading.Thread(target=work, name="gemini-live-update-check", daemon=True)
+    thread.start()
+    return thread
 
 
 def check_for_update_async(
@@ -147,33 +196,59 @@ def check_for_update_async(
     Never blocks and never raises: ``on_available`` is called from the worker thread only
     when a newer release exists; ``on_error`` (if given) gets index failures.
     """
-    if not should_check(cache_dir=cache_dir, environ=environ):
+
+    def report(outcome: Outcome) -> None:
+        if isinstance(outcome, UpdateNotice):
+            on_available(outcome)
+        elif outcome is not None and on_error is not None:
+            on_error(outcome)
+
+    return _start_check(
+        report,
+        index_url=index_url,
+        cache_dir=cache_dir,
+        environ=environ,
+        timeout=timeout,
+        current=current,
+    )
+
+
+async def check_when_due(
+    *,
+    index_url: str | None = None,
+    cache_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    current: Version | None = None,
+) -> str | None:
+    """The "update available" line if a check is due and finds a newer release, else ``None``.
+
+    Never raises for index failures (they are logged).  The index is read in a daemon
+    thread, so cancelling the await (the app quitting) is never held up by a slow index.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[Outcome] = loop.create_future()
+
+    def settle(outcome: Outcome) -> None:
+        if not done.done():
+            done.set_result(outcome)
+
+    def report(outcome: Outcome) -> None:
+        # RuntimeError: the loop closed while the index was being read; nobody waits now.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, outcome)
+
+    thread = _start_check(
+        report,
+        index_url=index_url,
+        cache_dir=cache_dir,
+        environ=environ,
+        timeout=10.0,
+        current=current,
+    )
+    if thread is None:
         return None
-    # Record the attempt first, so that a hung or failing index is not retried at every
-    # start-up within the same day.
-    _record_check(_cache_path(cache_dir), time.time(), None)
-
-    def work() -> None:
-        try:
-            notice = check_now(
-                index_url=index_url,
-                cache_dir=cache_dir,
-                environ=environ,
-                timeout=timeout,
-                current=current,
-            )
-        except UpdateError as exc:
-            if on_error is not None:
-                on_error(exc)
-            return
-        except Exception as exc:
-            # A traceback printed from this thread would garble the TUI: report it instead.
-            if on_error is not None:
-                on_error(UpdateError(f"update check failed: {type(exc).__name__}: {exc}"))
-            return
-        if notice is not None:
-            on_available(notice)
-
-    thread = threading.Thread(target=work, name="gemini-live-update-check", daemon=True)
-    thread.start()
-    return thread
+    outcome = await done
+    if isinstance(outcome, UpdateError):
+        logger.info("update check: %s", outcome)
+        return None
+    return None if outcome is None else outcome.message

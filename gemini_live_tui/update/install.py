@@ -2,7 +2,7 @@
 
 The steps, in order:
 
-1. Read the package index (:mod:`gemini_live_tui.package_index`) and pick the newest
+1. Read the package index (:mod:`gemini_live_tui.update.index`) and pick the newest
    release (PEP 440 ordering; pre-releases only with ``--pre``).  Never downgrade.
 2. Find out how this copy was installed: a pipx venv, a ``uv tool`` environment, the private
    venv made by ``install.sh`` or any other virtual environment.  A Python that is not a
@@ -45,7 +45,7 @@ from packaging.version import InvalidVersion, Version
 
 from gemini_live_tui import __version__
 from gemini_live_tui.errors import UpdateError
-from gemini_live_tui.package_index import (
+from gemini_live_tui.update.index import (
     DIST_NAME,
     fetch_project_files,
     mask_url,
