@@ -2,10 +2,17 @@
 
 Wheels are built from a copy of this source tree with the version rewritten (and, for the
 "broken" release, an entry point that fails), with the real build backend and no network
-(``--no-build-isolation --no-index``).  Virtual environments see the test interpreter's
-packages (``--system-site-packages``), so pip never downloads the heavy dependencies.
-Every pip run gets an environment of its own: no user or machine pip configuration, no
-find-links, the cache under the test's temporary directory.
+(``--no-build-isolation --no-index``), so with this interpreter's setuptools, which the
+``dev`` extra keeps new enough for the PEP 639 ``license`` field.
+
+Child environments see the test interpreter's installed packages through
+:func:`parent_packages`, a directory of links to them minus gemini-live itself, put on
+``PYTHONPATH``, so pip never downloads the heavy dependencies and nothing comes from the
+base interpreter.  (``--system-site-packages`` would not do: run from a virtual environment,
+as the README recommends, it reaches the base interpreter's packages, not this
+environment's, and the base's setuptools may be too old to build this project.)  Every pip
+run gets an environment of its own: no user or machine pip configuration, no find-links,
+the cache under the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
+import sysconfig
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +55,45 @@ def clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def _site_dirs() -> list[str]:
+    """Where this interpreter's installed packages live, in import order."""
+    dirs = [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    dirs += site.getsitepackages()
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return list(dict.fromkeys(d for d in dirs if Path(d).is_dir()))
+
+
+def _is_own_entry(name: str) -> bool:
+    """Whether a site-packages entry belongs to gemini-live (its files or its editable hook)."""
+    lowered = name.lower().replace("-", "_")
+    return lowered.startswith(("gemini_live", "__editable__")) or lowered.endswith(".pth")
+
+
+def make_parent_packages(dest: Path) -> Path:
+    """A directory of symlinks to every package this interpreter has, except gemini-live.
+
+    On a child's ``PYTHONPATH`` it supplies pip, setuptools and gemini-live's dependencies
+    while the child's own gemini-live (from a wheel) is the only one it can find.  ``.pth``
+    files are left out: on ``PYTHONPATH`` they would not run anyway, and the editable
+    install's hook must not.
+    """
+    dest.mkdir(parents=True)
+    for site_dir in _site_dirs():
+        for entry in sorted(Path(site_dir).iterdir()):
+            link = dest / entry.name
+            if _is_own_entry(entry.name) or entry.name == "__pycache__" or link.exists():
+                continue
+            link.symlink_to(entry)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def parent_packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test interpreter's packages without gemini-live, for child ``PYTHONPATH``s."""
+    return make_parent_packages(tmp_path_factory.mktemp("parent") / "site-packages")
 
 
 def copy_source(dest: Path) -> Path:
@@ -138,16 +186,14 @@ class Venv:
 
 
 @pytest.fixture
-def venv_with(tmp_path: Path) -> Iterator[Callable[[Path], Venv]]:
-    """Factory: ``venv_with(wheel)`` makes a venv holding that wheel."""
+def venv_with(tmp_path: Path, parent_packages: Path) -> Iterator[Callable[[Path], Venv]]:
+    """Factory: ``venv_with(wheel)`` makes a venv holding that wheel (and the parent's deps)."""
 
     def make(wheel: Path) -> Venv:
         target = tmp_path / "venv"
-        env = clean_env(tmp_path)
+        env = clean_env(tmp_path, PYTHONPATH=str(parent_packages))
         subprocess.run(
-            [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(target)],
-            check=True,
-            env=env,
+            [sys.executable, "-m", "venv", "--without-pip", str(target)], check=True, env=env
         )
         pip = [str(target / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps"]
         subprocess.run([*pip, "--no-index", str(wheel)], check=True, env=env, cwd=tmp_path)

@@ -1,8 +1,9 @@
 """install.sh from a checkout in a temporary HOME: private venv, launcher, update, uninstall.
 
 The private-venv method is forced (``--method venv``) so the test does not depend on
-whether pipx or uv happen to be installed; pip runs offline (``PIP_NO_INDEX``) and builds
-with this interpreter's setuptools, and the venv sees this interpreter's packages.
+whether pipx or uv happen to be installed; pip runs offline (``PIP_NO_INDEX``), and every
+process sees this interpreter's packages (setuptools to build with, the dependencies)
+through ``PYTHONPATH`` (see :func:`tests.update.conftest.make_parent_packages`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ from tests.update.conftest import NEW, OLD, Wheels, clean_env, copy_source
 from tests.update.local_index import LocalIndex
 
 
-def _install_sh(checkout: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _install_sh(
+    checkout: Path, home: Path, packages: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
     env = clean_env(
         home.parent,
+        PYTHONPATH=str(packages),
         HOME=str(home),
         XDG_DATA_HOME=str(home / ".local" / "share"),
         PIP_NO_INDEX="1",
@@ -55,13 +59,13 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def test_install_from_checkout_then_update_then_uninstall(
-    checkout: Path, tmp_path: Path, wheels: Wheels
+    checkout: Path, tmp_path: Path, wheels: Wheels, parent_packages: Path
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
     common = ["--method", "venv", "--system-site-packages", "--no-system-deps"]
     common += ["--python", sys.executable]
-    done = _install_sh(checkout, home, "--from", ".", *common)
+    done = _install_sh(checkout, home, parent_packages, "--from", ".", *common)
     assert done.returncode == 0, done.stdout + done.stderr
     launcher = home / ".local" / "bin" / "gemini-live"
     venv = home / ".local" / "share" / "gemini-live" / "venv"
@@ -71,7 +75,7 @@ def test_install_from_checkout_then_update_then_uninstall(
     assert "PortAudio: " in done.stdout  # found, or the exact command to install it
     assert "is not on your PATH" in done.stdout
 
-    env = clean_env(tmp_path, HOME=str(home))
+    env = clean_env(tmp_path, HOME=str(home), PYTHONPATH=str(parent_packages))
     started = subprocess.run(
         [str(launcher), "--version"], env=env, capture_output=True, text=True, check=False
     )
@@ -79,7 +83,7 @@ def test_install_from_checkout_then_update_then_uninstall(
     assert started.stdout.strip() == f"gemini-live, version {OLD}"
 
     # Idempotent: a second run reuses the environment and leaves one working launcher.
-    again = _install_sh(checkout, home, "--from", ".", *common)
+    again = _install_sh(checkout, home, parent_packages, "--from", ".", *common)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "created" not in again.stdout
     assert f"installed: gemini-live, version {OLD}" in again.stdout
@@ -99,13 +103,15 @@ def test_install_from_checkout_then_update_then_uninstall(
     assert "(install.sh)" in updated.stdout
     assert f"updated gemini-live {OLD} -> {NEW}" in updated.stdout
 
-    gone = _install_sh(checkout, home, "--uninstall")
+    gone = _install_sh(checkout, home, parent_packages, "--uninstall")
     assert gone.returncode == 0, gone.stderr
     assert not launcher.exists() and not launcher.is_symlink()
     assert not venv.exists()
 
 
-def test_install_sh_refuses_bad_input_with_one_line(checkout: Path, tmp_path: Path) -> None:
+def test_install_sh_refuses_bad_input_with_one_line(
+    checkout: Path, tmp_path: Path, parent_packages: Path
+) -> None:
     home = tmp_path / "home"
     home.mkdir()
     cases = {
@@ -115,7 +121,9 @@ def test_install_sh_refuses_bad_input_with_one_line(checkout: Path, tmp_path: Pa
         ("--bogus",): "unknown option --bogus",
     }
     for args, message in cases.items():
-        done = _install_sh(checkout, home, *args, "--no-system-deps", "--python", sys.executable)
+        done = _install_sh(
+            checkout, home, parent_packages, *args, "--no-system-deps", "--python", sys.executable
+        )
         assert done.returncode == 1, args
         assert message in done.stderr, (args, done.stderr)
         assert done.stderr.count("install.sh: error:") == 1
@@ -132,13 +140,14 @@ def test_install_sh_is_shellcheck_clean() -> None:
 
 
 def test_dev_install_is_editable_and_update_leaves_it_to_git(
-    checkout: Path, tmp_path: Path
+    checkout: Path, tmp_path: Path, parent_packages: Path
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
     done = _install_sh(
         checkout,
         home,
+        parent_packages,
         "--dev",
         "--system-site-packages",
         "--no-system-deps",
@@ -148,7 +157,7 @@ def test_dev_install_is_editable_and_update_leaves_it_to_git(
     assert done.returncode == 0, done.stdout + done.stderr
     launcher = home / ".local" / "bin" / "gemini-live"
     venv_python = home / ".local" / "share" / "gemini-live" / "venv" / "bin" / "python"
-    env = clean_env(tmp_path, HOME=str(home))
+    env = clean_env(tmp_path, HOME=str(home), PYTHONPATH=str(parent_packages))
     where = subprocess.run(
         [str(venv_python), "-c", "import gemini_live_tui; print(gemini_live_tui.__file__)"],
         env=env,
