@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from gemini_live_tui.attachments import quote_path
+from gemini_live_tui.engine.attachments import quote_path
 
 if TYPE_CHECKING:
     from gemini_live_tui.engine import Engine

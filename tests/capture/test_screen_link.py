@@ -13,7 +13,7 @@ import pytest
 from gemini_live_tui.capture import TargetCatalog
 from gemini_live_tui.capture.fakes import FakeClock, FakeGrabber, solid_frame
 from gemini_live_tui.capture.x11 import X11Window
-from gemini_live_tui.screen_link import ScreenLink, parse_share_args
+from gemini_live_tui.engine.screen import ScreenLink, parse_share_args
 
 MONITORS = [{"left": 0, "top": 0, "width": 800, "height": 600}] * 2
 

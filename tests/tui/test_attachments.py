@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gemini_live_tui.attachments import parse_line, prepare_attachment, quote_path
+from gemini_live_tui.engine.attachments import parse_line, prepare_attachment, quote_path
 from gemini_live_tui.errors import MediaError
 
 

@@ -22,7 +22,7 @@ from gemini_live_tui.errors import LiveError
 
 if TYPE_CHECKING:
     from gemini_live_tui.capture import ScreenShare, ShareStatistics
-    from gemini_live_tui.engine import Engine
+    from gemini_live_tui.engine.core import Engine
     from gemini_live_tui.media import PreparedImage
 
 __all__ = ["ScreenLink", "parse_share_args"]

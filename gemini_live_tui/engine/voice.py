@@ -27,13 +27,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from gemini_live_tui.engine.events import Levels, Phase
 from gemini_live_tui.errors import AudioError, LiveError
 from gemini_live_tui.protocol import events
 
 if TYPE_CHECKING:
     from gemini_live_tui.audio.devices import AudioBackend
     from gemini_live_tui.audio.pipeline import AudioPipeline
-    from gemini_live_tui.engine import Engine, Levels
+    from gemini_live_tui.engine.core import Engine
 
 __all__ = ["VoiceLink", "level_fraction"]
 
@@ -103,7 +104,6 @@ class VoiceLink:
         return "on"
 
     def levels(self) -> Levels:
-        from gemini_live_tui.engine import Levels
 
         pipe = self._pipeline
         if pipe is None:
@@ -292,7 +292,6 @@ class VoiceLink:
     def _enqueue(self, chunk: bytes) -> None:
         if self.ptt and not self.talking:
             return  # push-to-talk: only the audio between the key presses goes out
-        from gemini_live_tui.engine import Phase
 
         if self._engine.phase != Phase.CONNECTED:
             self.chunks_dropped += 1

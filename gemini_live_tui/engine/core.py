@@ -26,27 +26,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import enum
 import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from gemini_live_tui.attachments import PreparedAttachment, parse_line, prepare_attachment
 from gemini_live_tui.config import Settings
-from gemini_live_tui.errors import ConfigError, LiveError, MediaError
-from gemini_live_tui.protocol import events, types
+from gemini_live_tui.engine.attachments import PreparedAttachment, parse_line, prepare_attachment
+from gemini_live_tui.engine.events import (
+    AppEvent,
+    EngineStatistics,
+    EngineStatus,
+    FileSent,
+    FileSkipped,
+    Levels,
+    Notice,
+    Phase,
+    StatusChanged,
+    UserSent,
+)
+from gemini_live_tui.engine.screen import ScreenLink
+from gemini_live_tui.engine.setup import build_session_config, build_setup
+from gemini_live_tui.engine.voice import VoiceLink
+from gemini_live_tui.errors import LiveError, MediaError
+from gemini_live_tui.protocol import events
 
 if TYPE_CHECKING:
     # The session stack (websockets) loads in a thread when the engine connects, so the
     # app can draw its first frame without waiting for it.
     from gemini_live_tui.live import ReconnectPolicy, Session, SessionConfig
-from gemini_live_tui.screen_link import ScreenLink
-from gemini_live_tui.voice_link import VoiceLink
 
 __all__ = [
     "AppEvent",
@@ -69,206 +80,9 @@ logger = logging.getLogger(__name__)
 E = TypeVar("E")
 
 
-class Phase(enum.StrEnum):
-    """Connection phase shown in the status bar."""
-
-    IDLE = "idle"
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True, slots=True)
-class Levels:
-    """Mic and speaker levels in [0, 1]; ``None`` means that side is off."""
-
-    mic: float | None = None
-    speaker: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EngineStatus:
-    """A snapshot of what the status bar shows.  Times are ``time.monotonic()`` values."""
-
-    phase: Phase
-    backend: str
-    model: str
-    reconnect_attempt: int = 0
-    reconnect_max: int | None = None
-    started_at: float | None = None
-    goaway_deadline: float | None = None
-    tokens: int = 0
-    last_latency: float | None = None
-    turn_running: bool = False
-    resumable: bool = False
-    features: tuple[tuple[str, str], ...] = ()
-    voice: str | None = None
-
-
-# ------------------------------------------------------------------------- app-level events
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A quiet system line for the chat log (connected, errors, tool calls ...)."""
-
-    text: str
-    level: Literal["info", "warning", "error"] = "info"
-
-
-@dataclass(frozen=True, slots=True)
-class StatusChanged:
-    """The status snapshot changed; read :meth:`Engine.status`."""
-
-
-@dataclass(frozen=True, slots=True)
-class UserSent:
-    """The user's line went out (text part only; files have their own events)."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class FileSent:
-    """A file was sent; ``summary`` is the one-line echo (name, size, duration)."""
-
-    name: str
-    kind: str
-    summary: str
-
-
-@dataclass(frozen=True, slots=True)
-class FileSkipped:
-    """A file could not be sent; ``reason`` names the file and why."""
-
-    name: str
-    reason: str
-
-
-AppEvent: TypeAlias = Notice | StatusChanged | UserSent | FileSent | FileSkipped | events.Event
-"""Everything listeners receive: the engine's own events plus every session event."""
-
 Listener = Callable[[AppEvent], None]
 ServerFactory = Callable[[], AbstractAsyncContextManager[Any]]
 Connector = Callable[["SessionConfig"], Awaitable["Session"]]
-
-
-@dataclass(slots=True)
-class EngineStatistics:
-    """Counters of the engine's own work (the session's are in ``session_statistics``)."""
-
-    lines_sent: int = 0
-    files_sent: int = 0
-    files_skipped: int = 0
-    audio_chunks_sent: int = 0
-    turns: int = 0
-    session_statistics: Any = None
-
-
-# ---------------------------------------------------------------------------- setup building
-
-
-def build_setup(
-    settings: Settings,
-    *,
-    voice: str | None = None,
-    system_instruction: str | None = None,
-) -> types.SetupConfig:
-    """The ``setup`` message for ``settings`` with the current voice and instruction."""
-    audio = settings.response_modality == "audio"
-    speech: types.SpeechConfig | None = None
-    if voice and audio:
-        speech = types.SpeechConfig(
-            voice_config=types.VoiceConfig(
-                prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name=voice)
-            )
-        )
-    generation = types.GenerationConfig(
-        response_modalities=[types.Modality.AUDIO if audio else types.Modality.TEXT],
-        speech_config=speech,
-    )
-    vad = settings.vad
-    realtime: types.RealtimeInputConfig | None = None
-    if not vad.is_default():
-        realtime = types.RealtimeInputConfig(
-            automatic_activity_detection=types.AutomaticActivityDetection(
-                disabled=vad.disabled or None,
-                start_of_speech_sensitivity=(
-                    types.StartSensitivity(f"START_SENSITIVITY_{vad.start_sensitivity.upper()}")
-                    if vad.start_sensitivity
-                    else None
-                ),
-                end_of_speech_sensitivity=(
-                    types.EndSensitivity(f"END_SENSITIVITY_{vad.end_sensitivity.upper()}")
-                    if vad.end_sensitivity
-                    else None
-                ),
-                prefix_padding_ms=vad.prefix_padding_ms,
-                silence_duration_ms=vad.silence_duration_ms,
-            )
-        )
-    compression: types.ContextWindowCompressionConfig | None = None
-    if settings.compression.enabled:
-        compression = types.ContextWindowCompressionConfig(
-            trigger_tokens=settings.compression.trigger_tokens,
-            sliding_window=types.SlidingWindow(target_tokens=settings.compression.target_tokens),
-        )
-    return types.SetupConfig(
-        model=settings.model,
-        generation_config=generation,
-        system_instruction=(
-            types.Content(parts=[types.Part(text=system_instruction)])
-            if system_instruction
-            else None
-        ),
-        session_resumption=types.SessionResumptionConfig(),
-        context_window_compression=compression,
-        input_audio_transcription=types.AudioTranscriptionConfig(),
-        output_audio_transcription=(types.AudioTranscriptionConfig() if audio else None),
-        realtime_input_config=realtime,
-    )
-
-
-def build_session_config(
-    settings: Settings,
-    setup: types.SetupConfig,
-    *,
-    local_url: str | None = None,
-    reconnect: ReconnectPolicy | None = None,
-) -> SessionConfig:
-    """Endpoint and credential for the chosen backend, plus the setup and reconnect policy.
-
-    Raises:
-        ConfigError: the backend cannot authenticate (see :func:`credentials_help`).
-    """
-    from gemini_live_tui.live import Auth, Endpoint, ReconnectPolicy, SessionConfig, TransportConfig
-
-    if settings.backend == "local":
-        if local_url is None:
-            raise ConfigError("the local backend needs its embedded server's URL")
-        endpoint, auth = Endpoint.custom(local_url), Auth.none()
-    elif settings.backend == "gemini":
-        settings.check_credentials()
-        endpoint = Endpoint.custom(settings.endpoint) if settings.endpoint else Endpoint.gemini()
-        auth = Auth.api_key(settings.api_key.reveal()) if settings.api_key else Auth.none()
-    else:
-        settings.check_credentials()
-        if settings.endpoint:
-            endpoint = Endpoint.custom(settings.endpoint)
-        else:
-            assert settings.vertex_location is not None  # check_credentials made sure
-            endpoint = Endpoint.vertex(settings.vertex_location)
-        if settings.vertex_auth == "adc":
-            auth = Auth.vertex_adc()
-        else:
-            assert settings.vertex_access_token is not None
-            auth = Auth.bearer_token(settings.vertex_access_token.reveal())
-    return SessionConfig(
-        transport=TransportConfig(endpoint=endpoint, auth=auth),
-        setup=setup,
-        reconnect=reconnect or ReconnectPolicy(),
-    )
 
 
 def _default_local_server() -> AbstractAsyncContextManager[Any]:
@@ -291,10 +105,10 @@ class Engine:
         reconnect: backoff policy for lost connections.
         clock: monotonic clock for elapsed time, goAway countdown and latency.
         base_dir: directory that relative ``@file`` paths are read from (the cwd).
-        screen_options: passed to :class:`~gemini_live_tui.screen_link.ScreenLink`
+        screen_options: passed to :class:`~gemini_live_tui.engine.screen.ScreenLink`
             (``engine.screen``, the ``/share-screen`` and ``/snap`` backend): grabber
             factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``.
-        audio_options: passed to :class:`~gemini_live_tui.voice_link.VoiceLink`
+        audio_options: passed to :class:`~gemini_live_tui.engine.voice.VoiceLink`
             (``engine.audio``, the ``/mic``, ``/speak``, ``/devices`` and ``/ptt``
             backend): audio device ``backend``, ``clock``, ``start_worker``.
     """
