@@ -1,8 +1,10 @@
 """The Textual app: chat log, meters, prompt and status bar around an :class:`Engine`.
 
 The app receives a ready (not yet connected) engine from the CLI, runs ``engine.run()`` in a
-worker, and turns engine events (posted as :class:`EngineEvent` messages) into widget
-updates and transcript entries.  Typed lines and slash commands go through one outbox
+worker, and turns engine events into widget updates and transcript entries: its listener
+maps each event the UI shows to one message class (:mod:`gemini_live_tui.tui.messages`),
+handled by its own ``on_engine_...`` method; model audio never enters the UI queue.
+Typed lines (read from ``Input.Submitted.value``) and slash commands go through one outbox
 worker, in order, so a slow send or a reconnecting ``/voice`` never blocks the UI's message
 loop.  Clocks and meters are pulled by timers; nothing outside the loop touches a widget.
 """
@@ -11,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -24,19 +27,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
 
 from gemini_live_tui import __version__
-from gemini_live_tui.engine import (
-    AppEvent,
-    Engine,
-    FileSent,
-    FileSkipped,
-    Notice,
-    StatusChanged,
-    UserSent,
-)
-from gemini_live_tui.protocol import events
+from gemini_live_tui.engine import AppEvent, Engine
+from gemini_live_tui.tui import messages as msg
 from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
-from gemini_live_tui.tui.messages import EngineEvent
 from gemini_live_tui.tui.transcript import Transcript
 from gemini_live_tui.tui.widgets.chat_log import ChatLog
 from gemini_live_tui.tui.widgets.meters import Meters
@@ -48,6 +42,20 @@ __all__ = ["GeminiLiveApp"]
 logger = logging.getLogger(__name__)
 
 Level = Literal["info", "warning", "error"]
+
+M = TypeVar("M", bound=msg.EngineMessage)
+Handler = Callable[["GeminiLiveApp", M], Awaitable[None]]
+
+
+def _while_shown(handler: Handler[M]) -> Handler[M]:
+    """Run an engine-message handler only while the chat log is attached."""
+
+    @functools.wraps(handler)
+    async def handle(app: GeminiLiveApp, message: M) -> None:
+        if app.chat.is_attached:
+            await handler(app, message)
+
+    return handle
 
 
 class GeminiLiveApp(App[int]):
@@ -239,7 +247,11 @@ class GeminiLiveApp(App[int]):
             self.note(f"engine error: {type(exc).__name__}: {exc}", "error")
 
     def _on_app_event(self, event: AppEvent) -> None:
-        self.post_message(EngineEvent(event))
+        # Only what the UI shows crosses into its queue: model audio (dozens of chunks a
+        # second) and the other events in ``messages.IGNORED`` stop here.
+        message = msg.to_message(event)
+        if message is not None:
+            self.post_message(message)
 
     # ------------------------------------------------------------------ input & sends
 
@@ -261,8 +273,8 @@ class GeminiLiveApp(App[int]):
             hint.remove_class("shown")
 
     @on(Input.Submitted, "#prompt")
-    async def _submitted(self) -> None:
-        line = self.prompt.take().strip()
+    async def _submitted(self, message: Input.Submitted) -> None:
+        line = message.value.strip()
         if not line:
             return
         self.query_one("#hint", Static).remove_class("shown")
@@ -316,57 +328,74 @@ class GeminiLiveApp(App[int]):
 
     # -------------------------------------------------------------- engine events
 
-    async def on_engine_event(self, message: EngineEvent) -> None:
-        event = message.event
-        chat = self.chat
-        if not chat.is_attached:
-            return  # events still queued while the app tears its screen down
-        match event:
-            case StatusChanged():
-                self._refresh_status()
-            case Notice(text=text, level=level):
-                self.transcript.add("system", text)
-                await chat.add_system(text, level)
-            case UserSent():
-                pass  # echoed when typed
-            case FileSent(summary=summary):
-                self.transcript.add("file", summary)
-                await chat.add_system(summary)
-            case FileSkipped(reason=reason):
-                self.transcript.add("system", f"[skip] {reason}")
-                await chat.add_system(f"[skip] {reason}", "warning")
-            case events.ModelText(text=text, thought=False):
-                self._finish_transcription("user")
-                await chat.append_model(text)
-            case events.OutputTranscription(text=text, finished=finished):
-                self._finish_transcription("user")
-                if text:
-                    await chat.transcription("model", text)
-                if finished:
-                    self._finish_transcription("model")
-            case events.InputTranscription(text=text, finished=finished):
-                self._finish_transcription("model")  # the user speaks: the reply is over
-                if text:
-                    await chat.transcription("user", text)
-                if finished:
-                    self._finish_transcription("user")
-            case events.Interrupted():
-                await self._end_turn()
-                await chat.add_system("(interrupted)")
-            case events.GenerationComplete():
-                # The reply's text is complete, but its transcription may still be arriving
-                # (it lags the audio): keep that line open until turnComplete or new input.
-                text = await chat.end_model()
-                self.transcript.add("model", text)
-            case events.TurnComplete():
-                await self._end_turn()
-            case events.ToolCall(calls=calls):
-                for call in calls:
-                    self.transcript.add("tool", f"call {call.name} id={call.id} args={call.args}")
-            case events.ToolCallCancellation(ids=ids):
-                self.transcript.add("tool", f"cancelled {', '.join(ids)}")
-            case _:
-                pass
+    # Each handler runs only while the chat log is attached: messages still queued while the
+    # app tears its screen down are dropped by :func:`_while_shown`.
+
+    @_while_shown
+    async def on_engine_status_was_changed(self, message: msg.StatusWasChanged) -> None:
+        self._refresh_status()
+
+    @_while_shown
+    async def on_engine_notice_arrived(self, message: msg.NoticeArrived) -> None:
+        self.transcript.add("system", message.text)
+        await self.chat.add_system(message.text, message.level)
+
+    @_while_shown
+    async def on_engine_file_was_sent(self, message: msg.FileWasSent) -> None:
+        self.transcript.add("file", message.summary)
+        await self.chat.add_system(message.summary)
+
+    @_while_shown
+    async def on_engine_file_was_skipped(self, message: msg.FileWasSkipped) -> None:
+        line = f"[skip] {message.reason}"
+        self.transcript.add("system", line)
+        await self.chat.add_system(line, "warning")
+
+    @_while_shown
+    async def on_engine_model_text_chunk(self, message: msg.ModelTextChunk) -> None:
+        self._finish_transcription("user")
+        await self.chat.append_model(message.text)
+
+    @_while_shown
+    async def on_engine_output_transcript(self, message: msg.OutputTranscript) -> None:
+        self._finish_transcription("user")
+        if message.text:
+            await self.chat.transcription("model", message.text)
+        if message.finished:
+            self._finish_transcription("model")
+
+    @_while_shown
+    async def on_engine_input_transcript(self, message: msg.InputTranscript) -> None:
+        self._finish_transcription("model")  # the user speaks: the reply is over
+        if message.text:
+            await self.chat.transcription("user", message.text)
+        if message.finished:
+            self._finish_transcription("user")
+
+    @_while_shown
+    async def on_engine_reply_interrupted(self, message: msg.ReplyInterrupted) -> None:
+        await self._end_turn()
+        await self.chat.add_system("(interrupted)")
+
+    @_while_shown
+    async def on_engine_generation_done(self, message: msg.GenerationDone) -> None:
+        # The reply's text is complete, but its transcription may still be arriving (it
+        # lags the audio): keep that line open until turnComplete or new input.
+        text = await self.chat.end_model()
+        self.transcript.add("model", text)
+
+    @_while_shown
+    async def on_engine_turn_done(self, message: msg.TurnDone) -> None:
+        await self._end_turn()
+
+    @_while_shown
+    async def on_engine_tool_calls_arrived(self, message: msg.ToolCallsArrived) -> None:
+        for call in message.calls:
+            self.transcript.add("tool", f"call {call.name} id={call.id} args={call.args}")
+
+    @_while_shown
+    async def on_engine_tool_calls_cancelled(self, message: msg.ToolCallsCancelled) -> None:
+        self.transcript.add("tool", f"cancelled {', '.join(message.ids)}")
 
     async def _end_turn(self) -> None:
         text = await self.chat.end_model()

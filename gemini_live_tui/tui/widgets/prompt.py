@@ -1,5 +1,7 @@
 """The input line: Enter sends, Up/Down walk the history, Tab completes.
 
+Enter posts ``Input.Submitted`` carrying the line and clears the input.
+
 Completion candidates come from a function the app passes in (commands, arguments and
 ``@`` paths, see :mod:`gemini_live_tui.tui.commands`).  One candidate is inserted at once;
 several are first narrowed to their common prefix and listed in the hint line, then further
@@ -133,13 +135,17 @@ class Prompt(Input):
 
     # ------------------------------------------------------------------------ submit
 
-    def take(self) -> str:
-        """Return the typed line, remember it in the history and clear the input."""
+    async def action_submit(self) -> None:
+        """Enter: remember the line, clear the input, then post ``Submitted`` carrying it.
+
+        The app reads the line from ``Submitted.value`` and never reaches back into the
+        widget; clearing first means the next keys already type a fresh line.
+        """
         line = self.value
         self.history.add(line)
         self._cycle = None
         self._set_value("")
-        return line
+        self.post_message(self.Submitted(self, line))
 
 
 def _common_prefix(words: tuple[str, ...]) -> str:
