@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from PIL import Image
 
-from gemini_live_tui.capture.targets import CaptureTarget
+from gemini_live_tui.capture.target import CaptureTarget
 
 __all__ = ["FakeClock", "FakeGrabber", "solid_frame"]
 

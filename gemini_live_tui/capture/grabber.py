@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from PIL import Image
 
-from gemini_live_tui.capture.targets import CaptureTarget
+from gemini_live_tui.capture.target import CaptureTarget
 from gemini_live_tui.capture.x11 import window_info
 from gemini_live_tui.errors import CaptureError
 

@@ -15,43 +15,20 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 from gemini_live_tui.capture import x11
+from gemini_live_tui.capture.target import CaptureTarget, TargetKind
 from gemini_live_tui.errors import CaptureError
 
 __all__ = ["CaptureTarget", "TargetCatalog", "TargetKind"]
 
-TargetKind = Literal["monitor", "window"]
 MonitorSource = Callable[[], list[dict[str, int]]]
 WindowSource = Callable[[], list[x11.X11Window]]
 
 
-@dataclass(frozen=True, slots=True)
-class CaptureTarget:
-    """A monitor or window as listed.
-
-    ``left``/``top``/``width``/``height`` are the rectangle when listed; a window's
-    rectangle is looked up again at every grab.  ``handle`` is the X window id.
-    """
-
-    id: str
-    kind: TargetKind
-    name: str
-    left: int
-    top: int
-    width: int
-    height: int
-    handle: int | None = None
-
-    def describe(self) -> str:
-        """The ``/share-screen list`` line: ``id  kind  name  WxH``."""
-        return f"{self.id:<4}  {self.kind:<7}  {self.name}  {self.width}x{self.height}"
-
-
 def _default_monitors(display: str | None) -> MonitorSource:
     def source() -> list[dict[str, int]]:
+        # Deferred: the grabber loads mss, which listing windows alone does not need.
         from gemini_live_tui.capture.grabber import list_monitors
 
         return list_monitors(display=display)

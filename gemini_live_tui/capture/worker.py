@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from gemini_live_tui.capture.change import ChangeDetector
 from gemini_live_tui.capture.grabber import Grabber, MssGrabber, TargetUnavailable
-from gemini_live_tui.capture.targets import CaptureTarget
+from gemini_live_tui.capture.target import CaptureTarget
 from gemini_live_tui.errors import CaptureError, LiveError
 from gemini_live_tui.media import DEFAULT_MAX_BYTES, DEFAULT_MAX_SIDE, FrameEncoder, PreparedImage
 

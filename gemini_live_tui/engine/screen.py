@@ -22,7 +22,7 @@ from gemini_live_tui.errors import LiveError
 
 if TYPE_CHECKING:
     from gemini_live_tui.capture import ScreenShare, ShareStatistics
-    from gemini_live_tui.engine.core import Engine
+    from gemini_live_tui.engine.ports import EngineUplink
     from gemini_live_tui.media import PreparedImage
 
 __all__ = ["ScreenLink", "parse_share_args"]
@@ -65,7 +65,7 @@ class ScreenLink:
             factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``).
     """
 
-    def __init__(self, engine: Engine, **share_options: Any) -> None:
+    def __init__(self, engine: EngineUplink, **share_options: Any) -> None:
         self._engine = engine
         self._options = share_options
         self._share: ScreenShare | None = None

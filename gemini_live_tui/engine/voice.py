@@ -34,7 +34,7 @@ from gemini_live_tui.protocol import events
 if TYPE_CHECKING:
     from gemini_live_tui.audio.devices import AudioBackend
     from gemini_live_tui.audio.pipeline import AudioPipeline
-    from gemini_live_tui.engine.core import Engine
+    from gemini_live_tui.engine.ports import EngineUplink
 
 __all__ = ["VoiceLink", "level_fraction"]
 
@@ -60,7 +60,7 @@ class VoiceLink:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: EngineUplink,
         *,
         backend: AudioBackend | None = None,
         clock: Callable[[], float] = time.monotonic,
