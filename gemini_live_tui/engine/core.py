@@ -269,6 +269,8 @@ class Engine:
     def statistics(self) -> EngineStatistics:
         """A snapshot of the engine's and the session's counters."""
         stats = dataclasses.replace(self._stats)
+        stats.mic_chunks_dropped = self.audio.chunks_dropped
+        stats.screen_frames_dropped_busy = self.screen.frames_dropped_busy
         if self._session is not None:
             stats.session_statistics = self._session.statistics()
         return stats

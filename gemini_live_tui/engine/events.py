@@ -118,4 +118,9 @@ class EngineStatistics:
     files_skipped: int = 0
     audio_chunks_sent: int = 0
     turns: int = 0
+    mic_chunks_dropped: int = 0
+    """Mic chunks the voice part dropped: no session yet, or its real-time queue was full."""
+    screen_frames_dropped_busy: int = 0
+    """Screen frames skipped because the previous one was still being sent."""
     session_statistics: Any = None
+    """The session's counters, drops of live media while reconnecting among them."""

@@ -293,9 +293,11 @@ class VoiceLink:
         if self.ptt and not self.talking:
             return  # push-to-talk: only the audio between the key presses goes out
 
-        if self._engine.phase != Phase.CONNECTED:
-            self.chunks_dropped += 1
+        if self._engine.phase not in (Phase.CONNECTED, Phase.RECONNECTING):
+            self.chunks_dropped += 1  # no session to hand it to
             return
+        # While reconnecting the chunk goes on to the session, whose outbox alone decides
+        # what live audio to keep (the newest, bounded) and counts what it drops.
         if len(self._chunks) >= MAX_QUEUED_CHUNKS:
             self._chunks.popleft()  # stay real time: the oldest audio is the least useful
             self.chunks_dropped += 1

@@ -26,6 +26,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+from gemini_live_tui.engine.setup import ConversationOptions, qualified_model_name, setup_for
 from gemini_live_tui.errors import LiveError, SetupRejected
 from gemini_live_tui.live import (
     Auth,
@@ -81,49 +82,15 @@ def upstream_transport(settings: ServerSettings, *, local_url: str = "") -> Tran
     return TransportConfig(endpoint=Endpoint.custom(url), auth=auth)
 
 
-def _model_name(settings: ServerSettings) -> str:
-    model = settings.model
-    if settings.backend == "vertex" and not model.startswith("projects/"):
-        return (
-            f"projects/{settings.project_id}/locations/{settings.location}"
-            f"/publishers/google/models/{model.removeprefix('models/')}"
-        )
-    if settings.backend != "vertex" and not model.startswith(("models/", "tunedModels/")):
-        return f"models/{model}"
-    return model
-
-
 def build_setup(browser: bp.BrowserSetup, settings: ServerSettings) -> types.SetupConfig:
-    """The upstream ``setup`` for a browser's validated setup.
+    """The upstream ``setup`` for a browser's validated setup, by the app's one builder.
 
-    Resumption is always on: it is what lets the session carry the conversation across
-    the server's connection limits without the browser noticing.
+    The page chooses voice, language, modalities, sampling and its functions; the server's
+    settings choose the model, VAD and context-window compression.
     """
-    speech = None
-    if browser.voice_name is not None or browser.language_code is not None:
-        voice = None
-        if browser.voice_name is not None:
-            voice = types.VoiceConfig(
-                prebuilt_voice_config=types.PrebuiltVoiceConfig(voice_name=browser.voice_name)
-            )
-        speech = types.SpeechConfig(voice_config=voice, language_code=browser.language_code)
-    generation = types.GenerationConfig(
-        response_modalities=[types.Modality(m) for m in browser.response_modalities],
-        temperature=browser.temperature,
-        top_p=browser.top_p,
-        top_k=None if browser.top_k is None else float(browser.top_k),
-        max_output_tokens=browser.max_output_tokens,
-        seed=browser.seed,
-        speech_config=speech,
-    )
-    instruction = None
-    if browser.system_instruction is not None:
-        instruction = types.Content(
-            role="user", parts=[types.Part(text=browser.system_instruction)]
-        )
-    tools = None
+    tools: tuple[types.Tool, ...] = ()
     if browser.function_declarations:
-        tools = [
+        tools = (
             types.Tool(
                 function_declarations=[
                     types.FunctionDeclaration(
@@ -131,20 +98,31 @@ def build_setup(browser: bp.BrowserSetup, settings: ServerSettings) -> types.Set
                     )
                     for d in browser.function_declarations
                 ]
-            )
-        ]
-    return types.SetupConfig(
-        model=_model_name(settings),
-        generation_config=generation,
-        system_instruction=instruction,
-        tools=tools,
-        session_resumption=types.SessionResumptionConfig(),
-        input_audio_transcription=(
-            types.AudioTranscriptionConfig() if browser.input_transcription else None
-        ),
-        output_audio_transcription=(
-            types.AudioTranscriptionConfig() if browser.output_transcription else None
-        ),
+            ),
+        )
+    vertex = settings.backend == "vertex"
+    return setup_for(
+        ConversationOptions(
+            model=qualified_model_name(
+                settings.model,
+                vertex_project=settings.project_id if vertex else None,
+                vertex_location=settings.location if vertex else None,
+            ),
+            response_modalities=tuple(types.Modality(m) for m in browser.response_modalities),
+            voice=browser.voice_name,
+            language_code=browser.language_code,
+            system_instruction=browser.system_instruction,
+            temperature=browser.temperature,
+            top_p=browser.top_p,
+            top_k=None if browser.top_k is None else float(browser.top_k),
+            max_output_tokens=browser.max_output_tokens,
+            seed=browser.seed,
+            vad=settings.vad,
+            compression=settings.compression,
+            input_transcription=browser.input_transcription,
+            output_transcription=browser.output_transcription,
+            tools=tools,
+        )
     )
 
 

@@ -17,13 +17,16 @@ import math
 from collections.abc import Mapping
 from typing import Literal
 
+from gemini_live_tui.config import DEFAULT_TEXT_MODEL, CompressionSettings, VadSettings
 from gemini_live_tui.errors import ConfigError
 
 __all__ = ["Backend", "ServerSettings"]
 
 Backend = Literal["gemini", "vertex", "local", "custom"]
 
-_DEFAULT_MODEL = "gemini-3.1-flash-live-preview"
+# The app's own text-capable default: a page may ask for text replies, which 3.8 cannot give
+# (the same rule as the terminal app's --text).
+_DEFAULT_MODEL = DEFAULT_TEXT_MODEL
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -50,6 +53,8 @@ class ServerSettings:
         max_audio_frame_bytes: the largest binary audio frame accepted.
         setup_timeout: seconds the browser has to send its setup message.
         max_sessions: browser sessions served at once; more are refused (close 1013).
+        vad: automatic voice activity detection, as the terminal app's ``[vad]`` table.
+        compression: context-window compression, on by default as in the terminal app.
     """
 
     api_key: str = dataclasses.field(default="", repr=False)
@@ -71,6 +76,8 @@ class ServerSettings:
     max_audio_frame_bytes: int = 64 * 1024
     setup_timeout: float = 10.0
     max_sessions: int = 1000
+    vad: VadSettings = dataclasses.field(default_factory=VadSettings)
+    compression: CompressionSettings = dataclasses.field(default_factory=CompressionSettings)
 
     def __post_init__(self) -> None:
         if self.backend == "gemini" and not self.api_key:

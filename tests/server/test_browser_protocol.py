@@ -303,3 +303,28 @@ async def test_queued_audio_goes_upstream_as_one_message_in_order() -> None:
         ("text", "hi"),
         ("audio", b"\x04\x00"),
     ]
+
+
+def test_proxy_and_app_share_one_setup_builder() -> None:
+    from gemini_live_tui.config import Settings, VadSettings
+    from gemini_live_tui.engine.setup import build_setup as app_build_setup
+
+    vad = VadSettings(end_sensitivity="low", silence_duration_ms=700)
+    server = ServerSettings(backend="local", model="models/gemini-3.8-live", vad=vad)
+    browser = bp.BrowserSetup(
+        response_modalities=("AUDIO",),
+        voice_name="Puck",
+        input_transcription=True,
+        output_transcription=True,
+        system_instruction="Be brief.",
+    )
+    from_proxy = build_setup(browser, server)
+    from_app = app_build_setup(
+        Settings(backend="local", model="models/gemini-3.8-live", vad=vad),
+        voice="Puck",
+        system_instruction="Be brief.",
+    )
+    # The proxy used to lack compression and VAD: now both front ends send the same setup.
+    assert from_proxy.context_window_compression is not None
+    assert from_proxy.realtime_input_config is not None
+    assert from_proxy == from_app

@@ -126,3 +126,13 @@ async def test_connect_failure_is_a_notice_not_a_crash(tmp_path: Path) -> None:
     assert engine.phase is Phase.CLOSED
     assert any(n.startswith("not connected: ") for n in notes)
     assert all(n != "k" for n in notes)
+
+
+def test_every_drop_counter_is_in_the_engine_statistics(tmp_path: Path) -> None:
+    engine = Engine(local_settings(tmp_path))
+    assert engine.statistics().mic_chunks_dropped == 0
+    # No session yet: the voice part has nobody to hand a mic chunk to, and says so.
+    engine.audio._enqueue(b"\0\0" * 640)
+    stats = engine.statistics()
+    assert stats.mic_chunks_dropped == 1
+    assert stats.screen_frames_dropped_busy == engine.screen.frames_dropped_busy == 0
