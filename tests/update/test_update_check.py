@@ -156,7 +156,14 @@ async def test_check_when_due_logs_an_unreachable_index_and_returns_none(
 ) -> None:
     with LocalIndex() as gone:
         url = gone.url
-    with caplog.at_level(logging.INFO, logger="gemini_live_tui.update.check"):
-        line = await check_when_due(index_url=url, cache_dir=tmp_path, environ={})
+    # The handler goes on the logger itself: an earlier test in the run may have configured
+    # the app's logging so that records no longer propagate to the root logger caplog reads.
+    module_logger = logging.getLogger("gemini_live_tui.update.check")
+    module_logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.INFO, logger="gemini_live_tui.update.check"):
+            line = await check_when_due(index_url=url, cache_dir=tmp_path, environ={})
+    finally:
+        module_logger.removeHandler(caplog.handler)
     assert line is None
     assert "cannot reach the package index" in caplog.text
