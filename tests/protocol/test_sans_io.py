@@ -1,4 +1,7 @@
-"""The protocol layer stays sans-I/O: its imports are msgspec, pybase64, the stdlib and errors."""
+"""The protocol layer (codec, conversation) stays sans-I/O: msgspec, pybase64, stdlib, errors.
+
+No asyncio, sockets, threads or clocks (``time``): the conversation is told the time.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ import gemini_live_tui.protocol
 
 ALLOWED = {
     "__future__",
+    "collections",  # deque: the conversation's outbox
     "collections.abc",
+    "dataclasses",  # the conversation's actions and statistics
     "enum",
     "functools",
     "re",
