@@ -31,6 +31,7 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from .contracts import refusal_for
 from .conversation import Conversation, SessionState
 from .faults import Fault, FaultKind, FaultPlan, Trigger
 from .images import ReceivedImage
@@ -480,7 +481,14 @@ class LocalLiveServer:
                 raise Rejection(1007, INVALID_ARGUMENT)
             setup = message["setup"]
             check_setup(setup, self.catalog, target.api_version)
+            refusal = refusal_for(setup)
+            if refusal is not None and refusal.kind == "close":
+                raise Rejection(refusal.code or 1007, refusal.reason)
             record.setup = setup
+            if refusal is not None:  # no_setup_complete: the service stays silent
+                async for frame in ws:  # read (kept for inspection) until the client gives up
+                    self._parse(frame, record)
+                return
             state = self._session_for(setup, record)
             fault = self.faults.take(Trigger.NEXT_CONNECTION)
             if fault is not None and fault.kind is FaultKind.SLOW_SETUP:

@@ -374,42 +374,58 @@ _VOICE_KINDS: Final = {
 }
 
 
+# interactionStatus values under which a turnComplete is not the end of the turn.  Only
+# IN_PROGRESS is documented as busy; an unknown status falls back to turnComplete, so a value
+# added later cannot leave the client waiting forever.
+_STILL_BUSY: Final = frozenset({"IN_PROGRESS"})
+
+
 def to_events(message: types.ServerMessage) -> list[events.Event]:
     """The events one server message carries, in this order.
 
-    1. ``SetupComplete``
-    2. ``VoiceActivity`` from ``voiceActivity``, then from ``voiceActivityDetectionSignal``
+    1. ``SetupComplete`` (with ``voiceConsentSignature``)
+    2. ``VoiceActivity`` (with ``audioOffset`` in seconds) from ``voiceActivity``, then from
+       ``voiceActivityDetectionSignal``
     3. from ``serverContent``:
 
        a. ``Interrupted`` (first, so playback is flushed before anything new is queued)
-       b. ``InputTranscription`` (the user's words come before the answer to them)
-       c. the model turn's parts in order: ``ModelText`` (``thought=True`` for thinking) and
-          ``ModelAudio`` for ``audio/*`` inline data
+       b. ``InterimInputTranscription``, then ``InputTranscription`` (the user's words come
+          before the answer to them)
+       c. the model turn's parts in order: ``ModelText`` (``thought=True`` for thinking),
+          ``ModelAudio`` for ``audio/*`` inline data, ``ModelInlineData`` for other inline
+          data, ``OutputTranscription`` for a part's ``audioTranscription``
        d. ``OutputTranscription``
-       e. ``GenerationComplete``
-       f. ``TurnComplete`` (with ``turnCompleteReason``)
+       e. ``Grounding``, then ``UrlContext``
+       f. ``GenerationComplete``
+       g. ``WaitingForInput``
+       h. ``InteractionStatus``
+       i. ``TurnComplete`` (with ``turnCompleteReason``).  The SDK's rule: when the message
+          has ``interactionStatus``, the turn ends only on ``IDLE`` (``turnComplete`` with
+          ``IN_PROGRESS`` is not the end; ``IDLE`` alone is); without it, on ``turnComplete``.
+          An unknown status with ``turnComplete`` ends the turn (we never wait forever).
 
     4. ``ToolCall``
     5. ``ToolCallCancellation``
-    6. ``SessionResumptionUpdate``
+    6. ``SessionResumptionUpdate`` (with ``lastConsumedClientMessageIndex``)
     7. ``Usage``
     8. ``GoAway`` last, so everything the message carried is handled before reconnecting.
 
     Nothing here raises.  Not turned into events (still on the message): empty text parts,
-    thought signatures, executable code and its results, non-audio inline data, grounding and
-    URL-context metadata, interim input transcriptions, ``waitingForInput``,
-    ``interactionStatus``, unknown voice activity types, and transcriptions with neither text
-    nor ``finished``.  A ``goAway`` without a readable ``timeLeft`` gives ``time_left=0.0``:
-    the connection may end at any moment, so leave now.
+    thought signatures, executable code and its results, function calls and tool messages
+    inside parts, part metadata, unknown voice activity types, and transcriptions with
+    neither text nor ``finished``.  A ``goAway`` without a readable ``timeLeft`` gives
+    ``time_left=0.0``: the connection may end at any moment, so leave now.
     """
     out: list[events.Event] = []
     append = out.append
     if message.setup_complete is not None:
-        append(events.SetupComplete(message.setup_complete.session_id))
+        done = message.setup_complete
+        signature = done.voice_consent_signature
+        append(events.SetupComplete(done.session_id, signature.signature if signature else None))
     if message.voice_activity is not None:
         kind = _VOICE_KINDS.get(message.voice_activity.type or "")
         if kind is not None:
-            append(events.VoiceActivity(kind))
+            append(events.VoiceActivity(kind, parse_duration(message.voice_activity.audio_offset)))
     if message.voice_activity_detection_signal is not None:
         kind = _VOICE_KINDS.get(message.voice_activity_detection_signal.vad_signal_type or "")
         if kind is not None:
@@ -423,7 +439,14 @@ def to_events(message: types.ServerMessage) -> list[events.Event]:
         append(events.ToolCallCancellation(tuple(message.tool_call_cancellation.ids)))
     update = message.session_resumption_update
     if update is not None:
-        append(events.SessionResumptionUpdate(update.new_handle or None, bool(update.resumable)))
+        index = update.last_consumed_client_message_index
+        append(
+            events.SessionResumptionUpdate(
+                update.new_handle or None,
+                bool(update.resumable),
+                int(index) if index is not None else None,
+            )
+        )
     if message.usage_metadata is not None:
         append(events.Usage(message.usage_metadata))
     if message.go_away is not None:
@@ -432,24 +455,77 @@ def to_events(message: types.ServerMessage) -> list[events.Event]:
     return out
 
 
+def _output_transcription(transcript: types.Transcription) -> events.OutputTranscription:
+    return events.OutputTranscription(
+        transcript.text or "",
+        bool(transcript.finished),
+        transcript.language_code,
+        transcript.speaker_label,
+        tuple(transcript.words) if transcript.words else (),
+    )
+
+
 def _content_events(content: types.ServerContent, append: Callable[[events.Event], None]) -> None:
     if content.interrupted:
         append(events.Interrupted())
+    transcript = content.interim_input_transcription
+    if transcript is not None and transcript.text:
+        append(
+            events.InterimInputTranscription(
+                transcript.text, transcript.language_code, transcript.speaker_label
+            )
+        )
     transcript = content.input_transcription
     if transcript is not None and (transcript.text or transcript.finished):
-        append(events.InputTranscription(transcript.text or "", bool(transcript.finished)))
+        append(
+            events.InputTranscription(
+                transcript.text or "",
+                bool(transcript.finished),
+                transcript.language_code,
+                transcript.speaker_label,
+                tuple(transcript.words) if transcript.words else (),
+            )
+        )
     turn = content.model_turn
     if turn is not None and turn.parts:
         for part in turn.parts:
-            if part.text:
-                append(events.ModelText(part.text, bool(part.thought)))
+            text = part.text
+            if text:
+                append(events.ModelText(text, bool(part.thought)))
             blob = part.inline_data
-            if blob is not None and blob.data and (blob.mime_type or "").startswith("audio/"):
-                append(events.ModelAudio(blob.data, sample_rate_of(blob.mime_type)))
+            if blob is not None:
+                if blob.data:
+                    mime = blob.mime_type or ""
+                    if mime.startswith("audio/"):
+                        append(events.ModelAudio(blob.data, sample_rate_of(mime)))
+                    else:
+                        append(events.ModelInlineData(mime, blob.data))
+            elif text is None:
+                # Rare and undocumented in Live; read only on parts with neither text nor
+                # data, so the audio path pays nothing for it.
+                transcript = part.audio_transcription
+                if transcript is not None and (transcript.text or transcript.finished):
+                    append(_output_transcription(transcript))
     transcript = content.output_transcription
     if transcript is not None and (transcript.text or transcript.finished):
-        append(events.OutputTranscription(transcript.text or "", bool(transcript.finished)))
+        if transcript.language_code is None and transcript.speaker_label is None:
+            # The common fragment, inline: this path runs for every caption of a reply.
+            append(events.OutputTranscription(transcript.text or "", bool(transcript.finished)))
+        else:
+            append(_output_transcription(transcript))
+    if content.grounding_metadata:
+        append(events.Grounding(content.grounding_metadata))
+    if content.url_context_metadata:
+        append(events.UrlContext(content.url_context_metadata))
     if content.generation_complete:
         append(events.GenerationComplete())
-    if content.turn_complete:
-        append(events.TurnComplete(content.turn_complete_reason))
+    if content.waiting_for_input:
+        append(events.WaitingForInput())
+    status = content.interaction_status
+    if status is None:
+        if content.turn_complete:
+            append(events.TurnComplete(content.turn_complete_reason))
+    else:
+        append(events.InteractionStatus(status, bool(content.turn_complete)))
+        if status == "IDLE" or (content.turn_complete and status not in _STILL_BUSY):
+            append(events.TurnComplete(content.turn_complete_reason))

@@ -8,7 +8,7 @@ where their fields are, and safe to hand to several consumers at once.
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import msgspec
 
@@ -19,9 +19,13 @@ __all__ = [
     "Event",
     "GenerationComplete",
     "GoAway",
+    "Grounding",
     "InputTranscription",
+    "InteractionStatus",
+    "InterimInputTranscription",
     "Interrupted",
     "ModelAudio",
+    "ModelInlineData",
     "ModelText",
     "OutputTranscription",
     "Reconnected",
@@ -31,8 +35,10 @@ __all__ = [
     "ToolCall",
     "ToolCallCancellation",
     "TurnComplete",
+    "UrlContext",
     "Usage",
     "VoiceActivity",
+    "WaitingForInput",
 ]
 
 
@@ -41,9 +47,14 @@ class _Event(msgspec.Struct, frozen=True):
 
 
 class SetupComplete(_Event, frozen=True):
-    """The server accepted the setup; ``session_id`` is set on Vertex."""
+    """The server accepted the setup; ``session_id`` is set on Vertex.
+
+    ``voice_consent_signature`` is set when a replicated voice's consent was verified; it can
+    replace the consent audio in later setups.
+    """
 
     session_id: str | None = None
+    voice_consent_signature: str | None = None
 
 
 class ModelText(_Event, frozen=True):
@@ -64,18 +75,77 @@ class ModelAudio(_Event, frozen=True):
         return f"ModelAudio(data=<{len(self.data)} bytes>, sample_rate={self.sample_rate})"
 
 
+class ModelInlineData(_Event, frozen=True):
+    """Non-audio inline data in the model turn (an image, a document, ...)."""
+
+    mime_type: str
+    data: bytes
+
+    def __repr__(self) -> str:
+        return f"ModelInlineData(mime_type={self.mime_type!r}, data=<{len(self.data)} bytes>)"
+
+
 class InputTranscription(_Event, frozen=True):
-    """A fragment of the transcript of the user's audio."""
+    """A fragment of the transcript of the user's audio.
+
+    ``language`` (BCP-47) and ``speaker`` are set when the server reports them; ``words`` keeps
+    per-word offsets when word timestamps were asked for.
+    """
 
     text: str
     finished: bool = False
+    language: str | None = None
+    speaker: str | None = None
+    words: tuple[types.WordInfo, ...] = ()
+
+
+class InterimInputTranscription(_Event, frozen=True):
+    """A low-latency caption of what the user is saying now.
+
+    Each one replaces the previous interim text (it is not a fragment to append); the final
+    words arrive as :class:`InputTranscription`.
+    """
+
+    text: str
+    language: str | None = None
+    speaker: str | None = None
 
 
 class OutputTranscription(_Event, frozen=True):
-    """A fragment of the transcript of the model's audio."""
+    """A fragment of the transcript of the model's audio (``language`` when reported)."""
 
     text: str
     finished: bool = False
+    language: str | None = None
+    speaker: str | None = None
+    words: tuple[types.WordInfo, ...] = ()
+
+
+class Grounding(_Event, frozen=True):
+    """Google Search grounding of the reply (``webSearchQueries``, ``groundingChunks``, ...)."""
+
+    metadata: dict[str, Any]
+
+
+class UrlContext(_Event, frozen=True):
+    """URL-context tool metadata for the reply (which URLs were fetched, with status)."""
+
+    metadata: dict[str, Any]
+
+
+class WaitingForInput(_Event, frozen=True):
+    """The model is not generating: it expects the user to keep talking."""
+
+
+class InteractionStatus(_Event, frozen=True):
+    """``interactionStatus`` as sent (IN_PROGRESS, IDLE, ...).
+
+    When a message carries one, the turn ends only on ``IDLE`` (the SDK's rule):
+    ``turn_complete`` says whether the same message also had ``turnComplete:true``.
+    """
+
+    status: str
+    turn_complete: bool = False
 
 
 class GenerationComplete(_Event, frozen=True):
@@ -115,6 +185,7 @@ class SessionResumptionUpdate(_Event, frozen=True):
 
     new_handle: str | None
     resumable: bool
+    last_consumed_client_message_index: int | None = None
 
 
 class Usage(_Event, frozen=True):
@@ -124,9 +195,13 @@ class Usage(_Event, frozen=True):
 
 
 class VoiceActivity(_Event, frozen=True):
-    """Server-side voice activity: ``kind`` is "start" or "end"."""
+    """Server-side voice activity: ``kind`` is "start" or "end".
+
+    ``audio_offset`` is seconds from the start of the audio stream, when the server says.
+    """
 
     kind: str
+    audio_offset: float | None = None
 
 
 class Reconnecting(_Event, frozen=True):
@@ -154,8 +229,14 @@ Event: TypeAlias = (
     SetupComplete
     | ModelText
     | ModelAudio
+    | ModelInlineData
     | InputTranscription
+    | InterimInputTranscription
     | OutputTranscription
+    | Grounding
+    | UrlContext
+    | WaitingForInput
+    | InteractionStatus
     | GenerationComplete
     | TurnComplete
     | Interrupted

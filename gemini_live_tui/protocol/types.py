@@ -54,6 +54,7 @@ __all__ = [
     "GoogleSearch",
     "HistoryConfig",
     "Int64",
+    "LanguageAuto",
     "LanguageHints",
     "MediaResolution",
     "Modality",
@@ -140,6 +141,7 @@ class ThinkingLevel(enum.StrEnum):
     LOW = "LOW"
     MEDIUM = "MEDIUM"
     HIGH = "HIGH"
+    XHIGH = "XHIGH"
 
 
 class StartSensitivity(enum.StrEnum):
@@ -209,6 +211,7 @@ class Blob(_Wire):
 
     mime_type: str | None = None
     data: bytes = b""
+    display_name: str | None = None
 
     def __repr__(self) -> str:
         # Media payloads are large: show their size, not their bytes.
@@ -290,6 +293,17 @@ class Part(_Wire):
     executable_code: ExecutableCode | None = None
     code_execution_result: CodeExecutionResult | None = None
     file_data: FileData | None = None
+    # Part-level fields whose use in Live is undocumented (model-contracts.md §5 item 8): kept
+    # so nothing is lost on decode; free-form where the SDK's shape is not needed here.
+    audio_transcription: Transcription | None = None
+    tool_call: ToolCall | None = None
+    tool_response: ToolResponse | None = None
+    video_metadata: dict[str, Any] | None = None
+    media_resolution: dict[str, Any] | None = None
+    part_metadata: dict[str, Any] | None = None
+    document_metadata: dict[str, Any] | None = None
+    spreadsheet_metadata: dict[str, Any] | None = None
+    audio_metadata: dict[str, Any] | None = None
 
 
 class Content(_Wire):
@@ -454,6 +468,10 @@ class LanguageHints(_Wire):
     language_codes: list[str] | None = None
 
 
+class LanguageAuto(_Wire):
+    """An empty message: detect the language automatically (deprecated; the wire form is ``{}``)."""
+
+
 class AudioTranscriptionConfig(_Wire):
     """Transcription settings; ``{}`` switches transcription on with defaults."""
 
@@ -463,7 +481,7 @@ class AudioTranscriptionConfig(_Wire):
     diarization: bool | None = None
     mode: TranscriptionMode | None = None
     source_text: str | None = None
-    language_auto: bool | None = None
+    language_auto: LanguageAuto | None = None
     language_hints: LanguageHints | None = None
     adaptation_phrases: list[str] | None = None
 

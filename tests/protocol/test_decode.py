@@ -75,7 +75,7 @@ def test_recorded_vertex_session_normalises_names_and_defaults() -> None:
     assert usage.metadata.candidates_token_count is None
     assert usage.metadata.candidates_tokens_details is None
     assert usage.metadata.traffic_type == "ON_DEMAND"
-    assert got[4] == [events.SessionResumptionUpdate("vtx-handle", True)]
+    assert got[4] == [events.SessionResumptionUpdate("vtx-handle", True, 9007199254740993)]
     update = codec.decode(frames[4]).session_resumption_update
     assert update is not None
     # int64 as a string, beyond the 2**53 a float could hold exactly.
@@ -197,11 +197,22 @@ def test_every_server_content_field() -> None:
     assert content.waiting_for_input is True
     assert content.interaction_status == "IDLE"
     assert codec.to_events(message) == [
-        events.InputTranscription("hi", True),
+        events.InterimInputTranscription("h"),
+        events.InputTranscription(
+            "hi",
+            True,
+            "en-US",
+            "spk1",
+            (types.WordInfo(word="hi", start_offset="0.100s", end_offset="0.4s"),),
+        ),
         events.ModelText("plan", thought=True),
         events.ModelText("answer", thought=False),
         events.OutputTranscription("answer", False),
+        events.Grounding({"webSearchQueries": ["q"], "groundingChunks": []}),
+        events.UrlContext({"urlMetadata": [{"retrievedUrl": "https://x"}]}),
         events.GenerationComplete(),
+        events.WaitingForInput(),
+        events.InteractionStatus("IDLE", turn_complete=True),
         events.TurnComplete("NEED_MORE_INPUT"),
     ]
 
@@ -241,7 +252,7 @@ def test_event_order_of_a_message_carrying_everything() -> None:
     )
     assert got == [
         events.SetupComplete(None),
-        events.VoiceActivity("start"),
+        events.VoiceActivity("start", 2.0),
         events.VoiceActivity("end"),
         events.Interrupted(),
         events.InputTranscription("in", False),
@@ -274,7 +285,7 @@ def test_setup_complete_fields() -> None:
     assert message.setup_complete == types.SetupComplete(
         session_id="s", voice_consent_signature=types.VoiceConsentSignature(signature="abc")
     )
-    assert codec.to_events(message) == [events.SetupComplete("s")]
+    assert codec.to_events(message) == [events.SetupComplete("s", "abc")]
 
 
 def test_tool_call_fields_including_vertex_streaming() -> None:
@@ -336,7 +347,7 @@ def test_tool_call_cancellation_and_empty_lists() -> None:
 def test_voice_activity(wire_type: str, kind: str | None) -> None:
     message = codec.decode(json.dumps({"voiceActivity": {"type": wire_type, "audioOffset": "3s"}}))
     assert message.voice_activity == types.VoiceActivity(type=wire_type, audio_offset="3s")
-    assert codec.to_events(message) == ([events.VoiceActivity(kind)] if kind else [])
+    assert codec.to_events(message) == ([events.VoiceActivity(kind, 3.0)] if kind else [])
 
 
 @pytest.mark.parametrize(
@@ -387,7 +398,9 @@ def test_sample_rate_from_mime(mime: str | None, rate: int) -> None:
 
 def test_non_audio_inline_data_is_not_model_audio() -> None:
     image = {"inlineData": {"mimeType": "image/png", "data": "AAAA"}}
-    assert decode_events({"serverContent": {"modelTurn": {"parts": [image]}}}) == []
+    got = decode_events({"serverContent": {"modelTurn": {"parts": [image]}}})
+    assert got == [events.ModelInlineData("image/png", b"\x00\x00\x00")]
+    assert repr(got[0]) == "ModelInlineData(mime_type='image/png', data=<3 bytes>)"
 
 
 def test_text_and_binary_frames_give_the_same_message() -> None:
@@ -432,7 +445,11 @@ def test_unknown_enum_values_decode() -> None:
         b'{"serverContent":{"turnComplete":true,"turnCompleteReason":"REASON_FROM_2030",'
         b'"interactionStatus":"NEW_STATUS"},"usageMetadata":{"trafficType":"NEW_TIER"}}'
     )
-    assert codec.to_events(message)[0] == events.TurnComplete("REASON_FROM_2030")
+    # An unknown status with turnComplete still ends the turn: never wait forever.
+    assert codec.to_events(message)[:2] == [
+        events.InteractionStatus("NEW_STATUS", turn_complete=True),
+        events.TurnComplete("REASON_FROM_2030"),
+    ]
 
 
 def test_urlsafe_and_unpadded_base64_decode_like_standard() -> None:

@@ -24,6 +24,7 @@ ALLOWED = {
     "msgspec",
     "pybase64",  # a pure computation (SIMD base64), no I/O
     "gemini_live_tui.errors",
+    "gemini_live_tui.model_contracts",  # a leaf of pure data (usage.py reads prices)
     "gemini_live_tui.protocol",
 }
 
