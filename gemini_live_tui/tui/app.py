@@ -34,6 +34,7 @@ from gemini_live_tui.engine import (
     UserSent,
 )
 from gemini_live_tui.protocol import events
+from gemini_live_tui.text_safety import clean
 from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
 from gemini_live_tui.tui.messages import EngineEvent
@@ -113,7 +114,7 @@ class GeminiLiveApp(App[int]):
         # Widgets the timers touch are kept here: a timer may fire during teardown.
         self._status = StatusBar(id="status")
         self._meters = Meters(id="meters")
-        self._chat = ChatLog(id="log")
+        self._chat = ChatLog(id="log", secrets=self._secrets)
 
     # ---------------------------------------------------------------- CommandHost API
 
@@ -238,7 +239,8 @@ class GeminiLiveApp(App[int]):
     @on(Prompt.CompletionsShown)
     def _show_completions(self, message: Prompt.CompletionsShown) -> None:
         hint = self.query_one("#hint", Static)
-        shown = "  ".join(c.strip() for c in message.candidates[:30])
+        # File names are shown here: a name may hold escape sequences like any remote text.
+        shown = clean("  ".join(c.strip() for c in message.candidates[:30]))
         more = len(message.candidates) - 30
         hint.update(shown + (f"  (+{more} more)" if more > 0 else ""))
         hint.add_class("shown")
