@@ -147,13 +147,16 @@ def _setup_logging(log_file: Path, *, debug: bool, secrets: list[str]) -> None:
     """Log to a file only (never the terminal under the TUI), with secrets masked."""
     import logging
 
+    from gemini_live_tui.text_safety import safe
+
     class _Redact(logging.Filter):
+        # Log lines quote remote text (close reasons, error bodies): a `tail -f` of the log
+        # must not obey escape sequences in them, nor show a key a server echoed.
         def filter(self, record: logging.LogRecord) -> bool:
             message = record.getMessage()
-            for secret in secrets:
-                if secret in message:
-                    message = message.replace(secret, "********")
-                    record.msg, record.args = message, None
+            shown = safe(message, secrets)
+            if shown != message:
+                record.msg, record.args = shown, None
             return True
 
     root = logging.getLogger()

@@ -28,6 +28,7 @@ from textual.widgets import Input, Static
 
 from gemini_live_tui import __version__
 from gemini_live_tui.engine import AppEvent, Engine
+from gemini_live_tui.text_safety import clean
 from gemini_live_tui.tui import messages as msg
 from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
@@ -125,7 +126,7 @@ class GeminiLiveApp(App[int]):
         # Widgets the timers touch are kept here: a timer may fire during teardown.
         self._status = StatusBar(id="status")
         self._meters = Meters(id="meters")
-        self._chat = ChatLog(id="log")
+        self._chat = ChatLog(id="log", secrets=self._secrets)
 
     # ---------------------------------------------------------------- CommandHost API
 
@@ -261,7 +262,8 @@ class GeminiLiveApp(App[int]):
     @on(Prompt.CompletionsShown)
     def _show_completions(self, message: Prompt.CompletionsShown) -> None:
         hint = self.query_one("#hint", Static)
-        shown = "  ".join(c.strip() for c in message.candidates[:30])
+        # File names are shown here: a name may hold escape sequences like any remote text.
+        shown = clean("  ".join(c.strip() for c in message.candidates[:30]))
         more = len(message.candidates) - 30
         hint.update(shown + (f"  (+{more} more)" if more > 0 else ""))
         hint.add_class("shown")

@@ -3,6 +3,8 @@
 The app records what the user and the model said, transcriptions, files sent, tool calls and
 system lines, each with a timestamp.  Settings are never recorded, and :meth:`Transcript.render`
 masks any secret it is given (the API key or token) in case the user typed or pasted one.
+Entries are stored without terminal control sequences (:func:`~gemini_live_tui.text_safety.clean`):
+a saved transcript shown with ``cat`` must not retitle the terminal or write its clipboard.
 No textual import: saving is blocking and runs in a thread worker.
 """
 
@@ -14,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from gemini_live_tui.text_safety import clean, mask
 
 __all__ = ["Entry", "Role", "Transcript"]
 
@@ -53,8 +57,8 @@ class Transcript:
         self._now = now
 
     def add(self, role: Role, text: str) -> None:
-        """Record ``text`` (stripped; blank text is ignored)."""
-        text = text.strip()
+        """Record ``text`` (control sequences removed, stripped; blank text is ignored)."""
+        text = clean(text).strip()
         if not text:
             return
         self.entries.append(Entry(self._now(), role, text))
@@ -87,9 +91,7 @@ class Transcript:
                     lines.append(body)
                 lines.append("")
             text = "\n".join(lines).rstrip() + "\n"
-        for secret in masks:
-            text = text.replace(secret, "********")
-        return text
+        return mask(text, masks)
 
     def save(self, path: Path, *, secrets: Iterable[str] = ()) -> Path:
         """Write the transcript (JSON when ``path`` ends in ``.json``); blocking.

@@ -70,3 +70,15 @@ def test_bad_config_file_exits_2_with_the_key(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["config"])
     assert result.exit_code == 2
     assert "unknown key 'voise'" in result.output
+
+
+def test_log_lines_lose_terminal_escapes(tmp_path: Path, restore_logging: None) -> None:
+    log_file = tmp_path / "gemini-live.log"
+    _setup_logging(log_file, debug=False, secrets=["AIza-secret-value"])
+    logging.getLogger("gemini_live_tui.test").info(
+        "closed: %s", "\x1b]52;c;aGk=\x07bad AIza-secret-value\x1b[2J"
+    )
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text()
+    assert "closed: bad ********" in text and "\x1b" not in text and "\x07" not in text

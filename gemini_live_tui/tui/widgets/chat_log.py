@@ -5,16 +5,23 @@ removed), so a long session stays smooth.  Model replies stream into a Markdown 
 through Textual's ``MarkdownStream``, which coalesces fragments when they arrive faster than
 they can be drawn.  Transcriptions are one line per side that is updated in place while
 partial and frozen when finished.
+
+Every string that enters the log goes through :func:`~gemini_live_tui.text_safety.safe`
+first: remote text (model replies, transcriptions, close reasons, file and tool names) must
+not reach the terminal with escape sequences in it, nor show a secret the server echoed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
+
+from gemini_live_tui.text_safety import safe
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -65,9 +72,12 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; }
     """
 
-    def __init__(self, *, max_entries: int = 500, id: str | None = None) -> None:
+    def __init__(
+        self, *, max_entries: int = 500, secrets: Iterable[str] = (), id: str | None = None
+    ) -> None:
         super().__init__(id=id, can_focus=False)
         self.max_entries = max_entries
+        self._secrets = tuple(s for s in secrets if s)
         self._reply: Markdown | None = None
         self._stream: MarkdownStream | None = None
         self._reply_text = ""
@@ -90,14 +100,18 @@ class ChatLog(VerticalScroll):
 
     async def add_user(self, text: str) -> None:
         """Echo a line the user sent."""
-        await self._add(UserLine(text))
+        await self._add(UserLine(safe(text, self._secrets)))
 
     async def add_system(self, text: str, level: Level = "info") -> None:
         """Add a system line."""
-        await self._add(SystemLine(text, level))
+        await self._add(SystemLine(safe(text, self._secrets), level))
 
     async def append_model(self, fragment: str) -> None:
         """Stream a fragment of the model's reply (a new reply starts when none is open)."""
+        # Cleaned per fragment: a sequence split across two fragments loses its ESC in the
+        # first, and what follows is plain text.  A secret split across fragments is not
+        # masked here; the transcript masks the whole reply.
+        fragment = safe(fragment, self._secrets)
         if self._reply is None:
             # Imported on the first reply: Markdown (markdown-it, pygments) is the slowest
             # widget to load, and start-up should not wait for it.
@@ -121,6 +135,7 @@ class ChatLog(VerticalScroll):
 
     async def transcription(self, side: Literal["user", "model"], fragment: str) -> None:
         """Grow the partial transcription of ``side`` in place."""
+        fragment = safe(fragment, self._secrets)
         line = self._transcriptions.get(side)
         if line is None:
             line = TranscriptionLine(side)

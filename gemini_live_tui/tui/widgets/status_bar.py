@@ -11,6 +11,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from gemini_live_tui.engine import EngineStatus, Phase
+from gemini_live_tui.text_safety import clean
 
 __all__ = ["StatusBar", "format_status"]
 
@@ -64,7 +65,8 @@ def _render(status: EngineStatus, now: float, compact: int) -> Text:
         phase = f"reconnecting {status.reconnect_attempt}/{limit}"
     segments: list[Text] = [
         Text.assemble(("● ", style), (phase, style)),
-        Text(_where(status.backend, status.model, compact)),
+        # The model name may come from a server or a profile: never let it steer the terminal.
+        Text(clean(_where(status.backend, status.model, compact))),
     ]
     features = _features(status.features, compact >= 1)
     if features:

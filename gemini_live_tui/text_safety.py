@@ -1,0 +1,59 @@
+"""Make remote text safe to show: no terminal control sequences, no known secrets.
+
+Model replies, transcriptions, close reasons, tool names, file names and error texts come
+from the network (or from a file or screen that can steer the model), and a terminal obeys
+what they contain: ``ESC]52;c;...BEL`` writes the clipboard, ``ESC]2;...BEL`` retitles the
+window, ``ESC[2J`` clears it.  :func:`clean` removes every escape sequence and every other
+C0/C1 control character except newline and tab; every widget, log line and transcript entry
+that shows a remote string goes through it.  :func:`mask` replaces known secrets.
+
+This module imports nothing from the package, so any layer may use it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = ["MASK", "clean", "mask", "safe"]
+
+MASK = "********"
+
+# Whole sequences first, so that their printable tail (``]52;c;aGk=``) does not reach the
+# screen either: OSC/DCS/SOS/PM/APC strings up to their terminator (BEL or ST, in 7-bit or
+# 8-bit form, or the end of the text when cut off), then CSI sequences, then two-byte
+# escapes.  What is left of C0 (but \t and \n), DEL and C1 is dropped one by one.
+_STRING_SEQUENCE = re.compile(
+    r"(?:\x1b[\]P^_X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c|(?=\x1b)|$)"
+)
+_CSI_SEQUENCE = re.compile(r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?")
+_ESCAPE_PAIR = re.compile(r"\x1b[\x20-\x7e]?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: str) -> str:
+    """``text`` without terminal control sequences or control characters (``\\n``, ``\\t`` kept).
+
+    A carriage return before a newline is dropped with the rest; a lone one becomes nothing,
+    so ``"a\\rb"`` shows as ``"ab"`` instead of overwriting the line.
+    """
+    if text.isprintable():
+        return text  # the common case, at C speed
+    text = _STRING_SEQUENCE.sub("", text)
+    text = _CSI_SEQUENCE.sub("", text)
+    text = _ESCAPE_PAIR.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every non-empty secret in ``secrets`` replaced by :data:`MASK`."""
+    # Longest first, so a secret that contains another is masked whole.
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def safe(text: str, secrets: Iterable[str] = ()) -> str:
+    """:func:`clean` then :func:`mask`: what any remote string goes through before display."""
+    return mask(clean(text), secrets)
