@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from gemini_live_tui.audio.aec.base import Int16Array
+from gemini_live_tui.audio.aec.base import ComplexArray, FloatArray, Int16Array
 from gemini_live_tui.audio.aec.delay import DelayEstimator
+from gemini_live_tui.audio.aec.nonlinear import LoudspeakerModel
 from gemini_live_tui.audio.aec.suppressor import ResidualSuppressor
 
 
@@ -34,6 +35,7 @@ class KalmanEngine:
         constrain_per_block: int | None = None,
         max_delay: int = 0,
         rate: int = 16000,
+        nonlinear: bool = False,  # the loudspeaker model: not yet stable enough to be on
     ) -> None:
         n = block
         self.n = n
@@ -82,6 +84,24 @@ class KalmanEngine:
         self.blocks = 0
         self._res = ResidualSuppressor(n // 2)  # 10 ms hops: less delay than n
         self.residual_scale = 0.5
+        self._nl = LoudspeakerModel(n, rows, rate=rate) if nonlinear else None
+        # How much of the echo estimate the mic really holds: <d, y> / <y, y>, smoothed
+        # over far-active blocks.  Near 1 whenever the filter is right, double talk or
+        # not (the near talker is uncorrelated with the estimate); near 0 when the echo
+        # path moved away from it.
+        self._dy = 0.0
+        self._yy = 0.0
+        self.match = 0.0
+        self._active = n * 100.0**2  # echo estimate above about -50 dBFS RMS
+        self._hf = round(1000.0 * 2 * n / rate)  # first bin above 1 kHz
+        self._hf_cross = 0.0
+        self._hf_power = 0.0
+        self.projection = 0.0
+        self._settle = round(rate / n)  # blocks in a second
+        self._odd = 0
+        self._good = 0
+        self._quiet = 0
+        self.path_changes = 0
 
     def statistics(self) -> dict[str, float]:
         # The echo path's strongest partition, past the bulk offset: the delay estimate.
@@ -92,7 +112,65 @@ class KalmanEngine:
             "leak": float(self.leak),
             "offset_ms": self._block_ms * self._offset,
             "echo_delay_ms": self._block_ms * (self._offset + peak),
+            "match": float(self.match),
+            "path_changes": float(self.path_changes),
         }
+
+    def _track_match(
+        self,
+        d: FloatArray,
+        y: FloatArray,
+        h: ComplexArray,
+        q: int,
+        e: FloatArray,
+        ef: ComplexArray,
+    ) -> None:
+        """Watch how well the echo estimate matches the mic; react when it stops.
+
+        Refits the loudspeaker model while the filter matches, and restarts the filter's
+        uncertainty when the echo path has moved: the error's projection on the echo
+        estimate above 1 kHz (where a shift of a sample or two turns the phase round)
+        goes far from 0 for several blocks.  Double talk cannot do that: the near talker
+        is uncorrelated with the estimate.
+        """
+        yy = float(y @ y)
+        if yy < self._active:
+            return
+        self._dy = 0.8 * self._dy + 0.2 * float(d @ y)
+        self._yy = 0.8 * self._yy + 0.2 * yy
+        self.match = self._dy / self._yy
+        if self._nl is not None and self.match > 0.5:
+            self._nl.fit(h, q, e, 1.0 / (float(e @ e) + self._active))
+        n, hi = self.n, self._hf
+        self._frame[:n] = 0.0
+        self._frame[n:] = y
+        yv = np.fft.rfft(self._frame)[hi:]
+        cross = float(np.vdot(yv, ef[hi:]).real)
+        power = float(np.vdot(yv, yv).real) + 1e-3
+        self._hf_cross = 0.7 * self._hf_cross + 0.3 * cross
+        self._hf_power = 0.7 * self._hf_power + 0.3 * power
+        proj = self._hf_cross / self._hf_power
+        self.projection = proj
+        if self._quiet > 0:
+            self._quiet -= 1
+            return
+        # Only a change from a good match counts: a filter still converging, or one
+        # that cannot model the echo (distortion before the loudspeaker model is in),
+        # is no reason to start again.
+        if abs(proj) < 0.2:
+            self._good += 1
+        if proj < -0.4 or proj > 0.6:
+            self._odd += 1
+        else:
+            self._odd = 0
+        if self._odd >= 3 and self._good >= self._settle:
+            self._good = 0
+            # The echo path changed: learn it again as from the start (keep the estimate,
+            # it is still the best guess; the suppressor bites while the filter is unsure).
+            np.maximum(self._cov, 1.0, out=self._cov)
+            self.path_changes += 1
+            self._odd = 0
+            self._quiet = self._settle // 2
 
     def _consider_lag(self, lag: int) -> None:
         """Re-aim the filter at a new bulk delay once the estimate is trustworthy.
@@ -102,7 +180,13 @@ class KalmanEngine:
         can fake a lag for a second or so, and a wrong move costs the converged filter.
         """
         margin = 2  # start the window two blocks (40 ms) before the direct path
+        if self._locked and self.match > 0.5:
+            # The filter explains the echo where it is: a lag elsewhere is double talk.
+            self._candidate, self._streak = None, 0
+            return
         if self._offset + 1 <= lag <= self._offset + margin + 2:
+            # The window already covers it: that is a lock too (later lags need to hold).
+            self._locked = True
             self._candidate, self._streak = None, 0
             return
         if self._candidate is not None and abs(lag - self._candidate) <= 1:
@@ -138,13 +222,15 @@ class KalmanEngine:
         d = near.astype(np.float64)
         x = far.astype(np.float64)
         self.blocks += 1
+        rows = self._rows
+        self._p = (self._p - 1) % rows
+        p = self._p
+        if self._nl is not None:
+            x = self._nl.shape(x, p)
         self._frame[:n] = self._x_prev
         self._frame[n:] = x
         self._x_prev = x
         xf = np.fft.rfft(self._frame)
-        rows = self._rows
-        self._p = (self._p - 1) % rows
-        p = self._p
         self._xbuf[p] = self._xbuf[p + rows] = xf
         self._pbuf[p] = self._pbuf[p + rows] = xf.real**2 + xf.imag**2
         if self._delay is not None:
@@ -164,6 +250,7 @@ class KalmanEngine:
         self._frame[:n] = 0.0
         self._frame[n:] = e
         ef = np.fft.rfft(self._frame)
+        self._track_match(d, y, h, q, e, ef)
         self._err *= 0.5
         self._err += 0.5 * (ef.real**2 + ef.imag**2)
 
