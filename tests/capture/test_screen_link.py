@@ -107,8 +107,14 @@ async def test_commands_and_status_word() -> None:
     engine.sent.clear()
     await link.command("editor 1")
     assert link.sharing and "sharing window w1 'Editor' (300x200) every 1 s" in engine.text()
+    # One interval at a time, each send awaited: frames the worker hands over within one
+    # loop turn (a busy machine, simulated time) meet the busy rule and all but one drop.
+    await _until(lambda: len(engine.sent) == 1)
+    await asyncio.to_thread(clock.run_until, 1.5)
+    await _until(lambda: len(engine.sent) == 2)
     await asyncio.to_thread(clock.run_until, 2.5)
     await _until(lambda: len(engine.sent) == 3)
+    assert link.frames_dropped_busy == 0
     assert engine.providers["screen"]() == "w1 3 sent 0 skipped"
     await link.command("4")  # a number alone while sharing: same target, new interval
     assert "now sharing window w1 'Editor' (300x200) every 4 s" in engine.text()
