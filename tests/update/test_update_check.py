@@ -160,10 +160,12 @@ async def test_check_when_due_logs_an_unreachable_index_and_returns_none(
     # the app's logging so that records no longer propagate to the root logger caplog reads.
     module_logger = logging.getLogger("gemini_live_tui.update.check")
     module_logger.addHandler(caplog.handler)
+    was_disabled, module_logger.disabled = module_logger.disabled, False
     try:
         with caplog.at_level(logging.INFO, logger="gemini_live_tui.update.check"):
             line = await check_when_due(index_url=url, cache_dir=tmp_path, environ={})
     finally:
         module_logger.removeHandler(caplog.handler)
+        module_logger.disabled = was_disabled
     assert line is None
     assert "cannot reach the package index" in caplog.text
