@@ -37,6 +37,7 @@ __all__ = [
     "VadSettings",
     "credentials_help",
     "load_settings",
+    "qualified_model_name",
     "resolve_paths",
 ]
 
@@ -447,6 +448,26 @@ def _parse_chunk_ms(value: Any) -> int:
     return value
 
 
+def qualified_model_name(
+    model: str, *, vertex_project: str | None = None, vertex_location: str | None = None
+) -> str:
+    """``models/NAME`` for the Developer API; a full resource name for Vertex.
+
+    With ``vertex_project`` (and its location) a short name becomes
+    ``projects/P/locations/L/publishers/google/models/NAME``; full names pass unchanged.
+    """
+    if model.startswith("projects/"):
+        return model
+    if vertex_project:
+        return (
+            f"projects/{vertex_project}/locations/{vertex_location or 'us-central1'}"
+            f"/publishers/google/models/{model.removeprefix('models/')}"
+        )
+    if model.startswith(("models/", "tunedModels/")):
+        return model
+    return f"models/{model}"
+
+
 def _resolve_model(
     backend: str,
     modality: str,
@@ -469,8 +490,7 @@ def _resolve_model(
         return DEFAULT_TEXT_MODEL if modality == "text" else DEFAULT_AUDIO_MODEL
     model = str(model)
     # The Developer API names models "models/<id>"; accept the bare id people type.
-    if not model.startswith(("models/", "tunedModels/")):
-        model = f"models/{model}"
+    model = qualified_model_name(model)
     return model
 
 

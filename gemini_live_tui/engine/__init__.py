@@ -42,21 +42,7 @@ _EXPORTS = {
     "build_setup": "setup",
 }
 
-__all__ = [  # noqa: RUF022 - the order of _EXPORTS
-    "Engine",
-    "AppEvent",
-    "EngineStatistics",
-    "EngineStatus",
-    "FileSent",
-    "FileSkipped",
-    "Levels",
-    "Notice",
-    "Phase",
-    "StatusChanged",
-    "UserSent",
-    "build_session_config",
-    "build_setup",
-]
+__all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

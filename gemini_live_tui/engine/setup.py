@@ -24,7 +24,6 @@ __all__ = [
     "ConversationOptions",
     "build_session_config",
     "build_setup",
-    "qualified_model_name",
     "setup_for",
 ]
 
@@ -52,26 +51,6 @@ class ConversationOptions:
     input_transcription: bool = True
     output_transcription: bool = True
     tools: tuple[types.Tool, ...] = ()
-
-
-def qualified_model_name(
-    model: str, *, vertex_project: str | None = None, vertex_location: str | None = None
-) -> str:
-    """``models/NAME`` for the Developer API; a full resource name for Vertex.
-
-    With ``vertex_project`` (and its location) a short name becomes
-    ``projects/P/locations/L/publishers/google/models/NAME``; full names pass unchanged.
-    """
-    if model.startswith("projects/"):
-        return model
-    if vertex_project:
-        return (
-            f"projects/{vertex_project}/locations/{vertex_location or 'us-central1'}"
-            f"/publishers/google/models/{model.removeprefix('models/')}"
-        )
-    if model.startswith(("models/", "tunedModels/")):
-        return model
-    return f"models/{model}"
 
 
 def build_setup(

@@ -26,7 +26,8 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from gemini_live_tui.engine.setup import ConversationOptions, qualified_model_name, setup_for
+from gemini_live_tui.config import qualified_model_name
+from gemini_live_tui.engine.setup import ConversationOptions, setup_for
 from gemini_live_tui.errors import LiveError, SetupRejected
 from gemini_live_tui.live import (
     Auth,
