@@ -47,13 +47,17 @@ import math, os, time
 from pathlib import Path
 from gemini_live_tui.config import load_settings
 from gemini_live_tui.engine import Engine, Levels
+from gemini_live_tui.engine.voice import VoiceLink
 from gemini_live_tui.tui.app import GeminiLiveApp
+
+class SwingingMeters(VoiceLink):
+    def levels(self):
+        return Levels(
+            mic=0.5 + 0.5 * math.sin(time.monotonic() * 3.0),
+            speaker=0.5 + 0.5 * math.cos(time.monotonic() * 2.0))
+
 settings = load_settings({"backend": "local"})
-engine = Engine(settings, base_dir=Path.cwd())
-engine.set_level_source(lambda: Levels(
-    mic=0.5 + 0.5 * math.sin(time.monotonic() * 3.0),
-    speaker=0.5 + 0.5 * math.cos(time.monotonic() * 2.0)))
-GeminiLiveApp(engine).run()
+GeminiLiveApp(Engine(settings, base_dir=Path.cwd(), voice=SwingingMeters)).run()
 """
 
 

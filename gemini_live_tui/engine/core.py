@@ -7,18 +7,16 @@ adds a few events of its own (:class:`Notice`, :class:`UserSent`, :class:`FileSe
 :class:`FileSkipped`, :class:`StatusChanged`) and keeps a :class:`EngineStatus` snapshot the
 status bar reads.
 
-Extension points for subsystems (audio, screen sharing), each a small local change:
-
-* ``engine.on(events.ModelAudio, hook)`` / ``engine.on(events.Interrupted, hook)``: synchronous
-  hooks run on the event loop for every event of that type, before the listeners.
-* ``engine.set_feature("mic", "on")`` or ``engine.add_feature_provider("mic", fn)``: the
-  mic / speak / screen words in the status snapshot.
-* ``engine.set_level_source(fn)``: ``fn() -> Levels`` is pulled by the meters' UI timer, so
-  no thread ever posts at audio rate.
-* ``engine.add_shutdown_hook(async_fn)``: stop threads before the session closes.
-* ``engine.send_audio`` / ``send_video`` / ``audio_stream_end`` / ``mark_input_end`` for the
-  mic and screen pipelines (call them on the event loop; threads hop with
-  ``loop.call_soon_threadsafe``).
+Its parts are composed explicitly: ``engine.audio`` (a
+:class:`~gemini_live_tui.engine.voice.VoiceLink`: ``/mic``, ``/speak``, ``/devices``,
+``/ptt``) and ``engine.screen`` (a :class:`~gemini_live_tui.engine.screen.ScreenLink`:
+``/share-screen``, ``/snap``).  Each part gets the engine through the typed
+:class:`~gemini_live_tui.engine.ports.EngineUplink` port (send media, raise a notice, say its
+status word changed); the engine calls each part's own methods for the other direction:
+model audio goes to :meth:`VoiceLink.play` only (never to the listeners: it arrives dozens
+of times a second), barge-in and turn ends to the voice part, the status words and meter
+levels are read from the parts, and :meth:`stop` closes them in order.  Hosts and tests
+choose the parts by passing ``voice=`` / ``screen=`` factories.
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from gemini_live_tui.config import Settings
 from gemini_live_tui.engine.attachments import PreparedAttachment, parse_line, prepare_attachment
@@ -48,6 +46,7 @@ from gemini_live_tui.engine.events import (
     StatusChanged,
     UserSent,
 )
+from gemini_live_tui.engine.ports import EngineUplink
 from gemini_live_tui.engine.screen import ScreenLink
 from gemini_live_tui.engine.setup import build_session_config, build_setup
 from gemini_live_tui.engine.voice import VoiceLink
@@ -77,12 +76,11 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-E = TypeVar("E")
-
-
 Listener = Callable[[AppEvent], None]
 ServerFactory = Callable[[], AbstractAsyncContextManager[Any]]
 Connector = Callable[["SessionConfig"], Awaitable["Session"]]
+VoiceFactory = Callable[[EngineUplink], VoiceLink]
+ScreenFactory = Callable[[EngineUplink], ScreenLink]
 
 
 def _default_local_server() -> AbstractAsyncContextManager[Any]:
@@ -105,12 +103,12 @@ class Engine:
         reconnect: backoff policy for lost connections.
         clock: monotonic clock for elapsed time, goAway countdown and latency.
         base_dir: directory that relative ``@file`` paths are read from (the cwd).
-        screen_options: passed to :class:`~gemini_live_tui.engine.screen.ScreenLink`
-            (``engine.screen``, the ``/share-screen`` and ``/snap`` backend): grabber
-            factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``.
-        audio_options: passed to :class:`~gemini_live_tui.engine.voice.VoiceLink`
-            (``engine.audio``, the ``/mic``, ``/speak``, ``/devices`` and ``/ptt``
-            backend): audio device ``backend``, ``clock``, ``start_worker``.
+        voice: builds ``engine.audio`` from the engine's uplink (a
+            :class:`~gemini_live_tui.engine.voice.VoiceLink` on the real devices by
+            default; tests pass one with a fake audio backend).
+        screen: builds ``engine.screen`` (a
+            :class:`~gemini_live_tui.engine.screen.ScreenLink` on the real screen by
+            default; tests pass one with a fake catalog and grabber).
     """
 
     def __init__(
@@ -123,8 +121,8 @@ class Engine:
         reconnect: ReconnectPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
         base_dir: Path | None = None,
-        screen_options: dict[str, Any] | None = None,
-        audio_options: dict[str, Any] | None = None,
+        voice: VoiceFactory = VoiceLink,
+        screen: ScreenFactory = ScreenLink,
     ) -> None:
         self.settings = settings
         self._connector = connector
@@ -133,11 +131,6 @@ class Engine:
         self._clock = clock
         self._base_dir = base_dir
         self._listeners: list[Listener] = []
-        self._hooks: dict[type[Any], list[Callable[[Any], None]]] = {}
-        self._features: dict[str, str] = {"mic": "off", "speak": "off", "screen": "off"}
-        self._feature_providers: dict[str, Callable[[], str]] = {}
-        self._level_source: Callable[[], Levels] | None = None
-        self._shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
         self._session: Session | None = None
         self._local_cm: AbstractAsyncContextManager[Any] | None = None
         self.local_url: str | None = None
@@ -160,10 +153,8 @@ class Engine:
         # Set when the first connect attempt is over (either way): lines typed while
         # connecting wait for it instead of being refused.
         self._connect_done = asyncio.Event()
-        # Screen sharing registers its status word and shutdown hook itself.
-        self.screen = ScreenLink(self, **(screen_options or {}))
-        # So does voice (/mic, /speak, /devices, /ptt): hooks, meters, shutdown.
-        self.audio = VoiceLink(self, **(audio_options or {}))
+        self.audio: VoiceLink = voice(self)
+        self.screen: ScreenLink = screen(self)
 
     # ------------------------------------------------------------------ subscriptions
 
@@ -172,29 +163,9 @@ class Engine:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
-    def on(self, event_type: type[E], hook: Callable[[E], None]) -> Callable[[], None]:
-        """Run ``hook`` for every event of ``event_type`` (e.g. ``events.ModelAudio``)."""
-        hooks = self._hooks.setdefault(event_type, [])
-        hooks.append(hook)
-        return lambda: hooks.remove(hook) if hook in hooks else None
-
-    def set_feature(self, name: str, state: str) -> None:
-        """Set a status word (``mic``: ``on``/``off``/...) and tell the listeners."""
-        self._features[name] = state
+    def status_changed(self) -> None:
+        """A part's status word changed: tell the listeners to read :meth:`status` again."""
         self._publish(StatusChanged())
-
-    def add_feature_provider(self, name: str, provider: Callable[[], str]) -> None:
-        """Let a subsystem compute its status word each time the snapshot is read."""
-        self._feature_providers[name] = provider
-        self._features.setdefault(name, "off")
-
-    def set_level_source(self, source: Callable[[], Levels] | None) -> None:
-        """Where the meters read levels from (``None``: both meters off)."""
-        self._level_source = source
-
-    def add_shutdown_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
-        """An async callable run (once, in order) when the engine stops."""
-        self._shutdown_hooks.append(hook)
 
     def notice(self, text: str, level: Literal["info", "warning", "error"] = "info") -> None:
         """Publish a system line."""
@@ -204,12 +175,11 @@ class Engine:
 
     def status(self) -> EngineStatus:
         """The current status snapshot (cheap; called by a UI timer)."""
-        features = dict(self._features)
-        for name, provider in self._feature_providers.items():
-            try:
-                features[name] = provider()
-            except Exception:  # a subsystem bug must not break the status bar
-                logger.exception("feature provider %s failed", name)
+        features = (
+            ("mic", self.audio.mic_word()),
+            ("speak", self.audio.speak_word()),
+            ("screen", self.screen.status_word()),
+        )
         return EngineStatus(
             phase=self._phase,
             backend=self.settings.backend,
@@ -222,18 +192,16 @@ class Engine:
             last_latency=self._latency,
             turn_running=self._turn_running,
             resumable=self._resumable,
-            features=tuple(features.items()),
+            features=features,
             voice=self._voice,
         )
 
     def levels(self) -> Levels:
         """Current mic and speaker levels for the meters (both ``None`` without audio)."""
-        if self._level_source is None:
-            return Levels()
         try:
-            return self._level_source()
-        except Exception:
-            logger.exception("level source failed")
+            return self.audio.levels()
+        except Exception:  # a meter read must never break the UI timer
+            logger.exception("reading the audio levels failed")
             return Levels()
 
     def _reconnect_max(self) -> int | None:
@@ -351,11 +319,12 @@ class Engine:
         if self._stopping:
             return
         self._stopping = True
-        for hook in self._shutdown_hooks:
+        # Stop the parts' threads before the session closes under them.
+        for part in (self.screen, self.audio):
             try:
-                await hook()
+                await part.close()
             except Exception:
-                logger.exception("shutdown hook failed")
+                logger.exception("closing %s failed", type(part).__name__)
         if self._session is not None:
             with contextlib.suppress(LiveError, OSError):
                 await self._session.close()
@@ -540,6 +509,7 @@ class Engine:
             case events.VoiceActivity(kind="end"):
                 self._input_end_at = now
             case events.TurnComplete():
+                self.audio.turn_complete()
                 self._turn_running = False
                 self._stats.turns += 1
                 changed = True
@@ -591,16 +561,19 @@ class Engine:
             case events.ToolCallCancellation(ids=ids):
                 self.notice(f"tool calls cancelled: {', '.join(ids)}")
             case events.Interrupted():
+                self.audio.interrupted()
                 self._turn_running = False
                 changed = True
             case _:
                 pass
-        for hook in self._hooks.get(type(event), ()):
+        if isinstance(event, events.ModelAudio):
+            # The speaker's alone: dozens a second, never through the UI's queue.
             try:
-                hook(event)
-            except Exception:
-                logger.exception("hook for %s failed", type(event).__name__)
-        self._publish(event)
+                self.audio.play(event)
+            except Exception:  # a device fault must not stop the conversation
+                logger.exception("playing model audio failed")
+        else:
+            self._publish(event)
         if changed:
             self._publish(StatusChanged())
 

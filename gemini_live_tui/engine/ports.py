@@ -2,28 +2,28 @@
 
 :class:`~gemini_live_tui.engine.voice.VoiceLink` and
 :class:`~gemini_live_tui.engine.screen.ScreenLink` take an :class:`EngineUplink`; the
-:class:`~gemini_live_tui.engine.core.Engine` satisfies it structurally.  Tests hand the
-parts a small fake instead of a whole engine.
+:class:`~gemini_live_tui.engine.core.Engine` satisfies it structurally.  The port is one way:
+a part sends media, raises notices and says its status words changed; the engine calls the
+part's own methods for what flows the other way (model audio, barge-in, status words,
+levels, shutdown).  There is no hook registry.  Tests hand the parts a small fake instead of
+a whole engine.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from gemini_live_tui.config import Settings
-from gemini_live_tui.engine.events import Levels, Phase
+from gemini_live_tui.engine.events import Phase
 
 if TYPE_CHECKING:
     from gemini_live_tui.live import Session
 
 __all__ = ["EngineUplink"]
 
-E = TypeVar("E")
-
 
 class EngineUplink(Protocol):
-    """The slice of the engine a part uses: sends, status words, notices and its hooks."""
+    """The slice of the engine a part uses: sends, notices and "my status word changed"."""
 
     settings: Settings
 
@@ -35,15 +35,7 @@ class EngineUplink(Protocol):
 
     def notice(self, text: str, level: Literal["info", "warning", "error"] = "info") -> None: ...
 
-    def set_feature(self, name: str, state: str) -> None: ...
-
-    def add_feature_provider(self, name: str, provider: Callable[[], str]) -> None: ...
-
-    def on(self, event_type: type[E], hook: Callable[[E], None]) -> Callable[[], None]: ...
-
-    def set_level_source(self, source: Callable[[], Levels] | None) -> None: ...
-
-    def add_shutdown_hook(self, hook: Callable[[], Awaitable[None]]) -> None: ...
+    def status_changed(self) -> None: ...
 
     async def send_audio(self, pcm: bytes, *, sample_rate: int = 16000) -> None: ...
 

@@ -16,16 +16,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from gemini_live_tui.errors import LiveError
 
 if TYPE_CHECKING:
-    from gemini_live_tui.capture import ScreenShare, ShareStatistics
+    from gemini_live_tui.capture import ScreenShare, ShareStatistics, TargetCatalog
+    from gemini_live_tui.capture.worker import Clock, GrabberFactory
     from gemini_live_tui.engine.ports import EngineUplink
     from gemini_live_tui.media import PreparedImage
 
-__all__ = ["ScreenLink", "parse_share_args"]
+__all__ = ["ScreenLink", "ShareOptions", "parse_share_args"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,24 +58,45 @@ def parse_share_args(args: str) -> tuple[str, float | None]:
     return " ".join(words), interval
 
 
+@dataclass(frozen=True)
+class ShareOptions:
+    """How the :class:`~gemini_live_tui.capture.ScreenShare` is built; ``None``: its default.
+
+    Tests and other hosts inject a catalog, a grabber factory and a clock here; the app uses
+    the defaults (mss, the real window list, the monotonic clock).
+    """
+
+    catalog: TargetCatalog | None = None
+    grabber_factory: GrabberFactory | None = None
+    clock: Clock | None = None
+    max_side: int | None = None
+    max_bytes: int | None = None
+    keepalive_s: float | None = None
+
+    def keywords(self) -> dict[str, Any]:
+        """The options that were set, as ``ScreenShare`` keyword arguments."""
+        return {
+            field.name: getattr(self, field.name)
+            for field in fields(self)
+            if getattr(self, field.name) is not None
+        }
+
+
 class ScreenLink:
     """Screen sharing for one engine.
 
     Args:
         engine: the engine whose session receives the frames.
-        share_options: passed to :class:`~gemini_live_tui.capture.ScreenShare` (grabber
-            factory, catalog, clock, ``max_side``, ``max_bytes``, ``keepalive_s``).
+        options: how the screen share is built (defaults: the real screen).
     """
 
-    def __init__(self, engine: EngineUplink, **share_options: Any) -> None:
+    def __init__(self, engine: EngineUplink, options: ShareOptions | None = None) -> None:
         self._engine = engine
-        self._options = share_options
+        self._options = options or ShareOptions()
         self._share: ScreenShare | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._in_flight: asyncio.Task[None] | None = None
         self.frames_dropped_busy = 0
-        engine.add_feature_provider("screen", self.status_word)
-        engine.add_shutdown_hook(self.close)
 
     # -------------------------------------------------------------------- commands
 
@@ -136,7 +159,7 @@ class ScreenLink:
             self._engine.notice(str(exc), "error")
             return False
         self._engine.notice(started.describe())
-        self._engine.set_feature("screen", self.status_word())
+        self._engine.status_changed()
         return True
 
     async def stop(self) -> None:
@@ -149,7 +172,7 @@ class ScreenLink:
         stats = await asyncio.to_thread(self._share.stop)
         if stats is not None:
             self._engine.notice(f"screen sharing stopped: {_summary(stats)}")
-        self._engine.set_feature("screen", "off")
+        self._engine.status_changed()
 
     async def snap(self) -> None:
         """Send one frame now, sharing or not."""
@@ -202,7 +225,7 @@ class ScreenLink:
                 send=self._from_thread,
                 is_connected=self._connected,
                 on_error=self._failed_from_thread,
-                **self._options,
+                **self._options.keywords(),
             )
         return self._share
 
@@ -240,7 +263,7 @@ class ScreenLink:
 
     def _failed(self, message: str) -> None:
         self._engine.notice(f"screen sharing stopped: {message}", "error")
-        self._engine.set_feature("screen", "off")
+        self._engine.status_changed()
 
 
 def _is_number(text: str) -> bool:

@@ -7,8 +7,9 @@ one as ``engine.audio``).  It owns an :class:`~gemini_live_tui.audio.pipeline.Au
 * mic chunks arrive on the audio worker thread and hop to the loop with
   ``call_soon_threadsafe`` into a small queue that one task drains into
   ``engine.send_audio``; when the queue backs up (reconnecting) the oldest chunk goes;
-* ``ModelAudio`` events go to the speaker, ``Interrupted`` flushes it (barge-in) and
-  ``TurnComplete`` lets a short last bit play out under the pre-roll;
+* the engine hands it model audio (:meth:`play`; audio never reaches the engine's other
+  listeners), barge-in (:meth:`interrupted`, flushes the speaker) and the end of a reply
+  (:meth:`turn_complete`, lets a short last bit play out under the pre-roll);
 * the meters pull :meth:`levels` (dBFS mapped to 0..1) from the UI timer;
 * device failures become one notice line; the app keeps running.
 
@@ -78,13 +79,7 @@ class VoiceLink:
         self.ptt = False
         self.talking = False
         self.chunks_dropped = 0
-        engine.add_feature_provider("mic", self.mic_word)
-        engine.add_feature_provider("speak", lambda: "on" if self.speaking else "off")
-        engine.on(events.ModelAudio, self._on_model_audio)
-        engine.on(events.Interrupted, self._on_interrupted)
-        engine.on(events.TurnComplete, self._on_turn_complete)
-        engine.set_level_source(self.levels)
-        engine.add_shutdown_hook(self.close)
+        self._in_flight = 0  # a chunk popped from the queue whose send has not returned
 
     # ------------------------------------------------------------------ state words
 
@@ -95,6 +90,14 @@ class VoiceLink:
     @property
     def speaking(self) -> bool:
         return self._pipeline is not None and self._pipeline.playing_enabled
+
+    @property
+    def pending_chunks(self) -> int:
+        """Mic chunks taken from the device and not yet handed to the session."""
+        return len(self._chunks) + self._in_flight
+
+    def speak_word(self) -> str:
+        return "on" if self.speaking else "off"
 
     def mic_word(self) -> str:
         if not self.capturing:
@@ -133,7 +136,7 @@ class VoiceLink:
             self._engine.notice(f"mic: {exc}", "error")
             return
         self._engine.notice(self._mic_notice())
-        self._engine.set_feature("mic", self.mic_word())
+        self._engine.status_changed()
 
     async def toggle_speak(self) -> None:
         """``/speak``: play the model's audio, or stop playing it (transcripts still show)."""
@@ -150,7 +153,7 @@ class VoiceLink:
                 self._engine.notice(f"speaker: {exc}", "error")
                 return
             self._engine.notice("speaker on")
-        self._engine.set_feature("speak", "on" if self.speaking else "off")
+        self._engine.status_changed()
 
     async def list_devices(self) -> None:
         """``/devices``: one line per input and output device (``*`` marks the defaults)."""
@@ -184,7 +187,7 @@ class VoiceLink:
             if want
             else "push-to-talk off: the server detects speech by itself"
         )
-        self._engine.set_feature("mic", self.mic_word())
+        self._engine.status_changed()
 
     async def toggle_talk(self) -> None:
         """The push-to-talk key: ``activityStart`` (mic on if needed) or ``activityEnd``."""
@@ -211,7 +214,7 @@ class VoiceLink:
                 self._engine.mark_input_end()
         except LiveError as exc:
             self._engine.notice(f"push-to-talk: {exc}", "error")
-        self._engine.set_feature("mic", self.mic_word())
+        self._engine.status_changed()
 
     async def close(self) -> None:
         """Stop both streams and the worker thread (an engine shutdown hook)."""
@@ -252,7 +255,7 @@ class VoiceLink:
             with contextlib.suppress(LiveError):
                 await self._engine.audio_stream_end()
         self._engine.notice("mic off")
-        self._engine.set_feature("mic", self.mic_word())
+        self._engine.status_changed()
 
     def _ensure(self) -> AudioPipeline | None:
         if self._pipeline is not None:
@@ -315,11 +318,14 @@ class VoiceLink:
     async def _drain(self) -> None:
         while self._chunks:
             chunk = self._chunks.popleft()
+            self._in_flight = 1
             try:
                 await self._engine.send_audio(chunk, sample_rate=16000)
             except LiveError as exc:
                 logger.info("mic chunk not sent: %s", exc)
                 self.chunks_dropped += 1
+            finally:
+                self._in_flight = 0
 
     def _error_from_worker(self, message: str) -> None:
         loop = self._loop
@@ -328,18 +334,20 @@ class VoiceLink:
 
     def _device_failed(self, message: str) -> None:
         self._engine.notice(f"{message}; /devices lists what is there", "error")
-        self._engine.set_feature("mic", self.mic_word())
-        self._engine.set_feature("speak", "on" if self.speaking else "off")
+        self._engine.status_changed()
 
-    def _on_model_audio(self, event: events.ModelAudio) -> None:
+    def play(self, event: events.ModelAudio) -> None:
+        """Model audio: to the speaker when it is on (the engine calls this, not a hook)."""
         pipe = self._pipeline
         if pipe is not None and pipe.playing_enabled:
             pipe.play(event.data, sample_rate=event.sample_rate)
 
-    def _on_interrupted(self, event: events.Interrupted) -> None:
+    def interrupted(self) -> None:
+        """Barge-in: drop what the speaker has not played yet."""
         if self._pipeline is not None:
             self._pipeline.flush()
 
-    def _on_turn_complete(self, event: events.TurnComplete) -> None:
+    def turn_complete(self) -> None:
+        """The reply is complete: let its short last bit play out."""
         if self._pipeline is not None:
             self._pipeline.end_of_reply()

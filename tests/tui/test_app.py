@@ -68,7 +68,9 @@ def write_wav(path: Path, *, rate: int = 44100, channels: int = 2, seconds: floa
 async def test_text_round_trip_streams_markdown(tmp_path: Path) -> None:
     app = make_app(tmp_path, text=True)
     fragments: list[str] = []
-    app.engine.on(events.ModelText, lambda event: fragments.append(event.text))
+    app.engine.subscribe(
+        lambda event: fragments.append(event.text) if isinstance(event, events.ModelText) else None
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await connected(pilot)
         await type_line(pilot, "hello there")

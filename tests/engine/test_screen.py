@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +13,8 @@ import pytest
 from gemini_live_tui.capture import TargetCatalog
 from gemini_live_tui.capture.fakes import FakeClock, FakeGrabber, solid_frame
 from gemini_live_tui.capture.x11 import X11Window
-from gemini_live_tui.engine.screen import ScreenLink, parse_share_args
+from gemini_live_tui.engine.screen import ScreenLink, ShareOptions, parse_share_args
+from tests.waiting import eventually
 
 MONITORS = [{"left": 0, "top": 0, "width": 800, "height": 600}] * 2
 
@@ -30,9 +31,7 @@ class FakeEngine:
         self.settings = FakeSettings()
         self.phase = "connected"
         self.notices: list[tuple[str, str]] = []
-        self.features: dict[str, str] = {}
-        self.providers: dict[str, Callable[[], str]] = {}
-        self.hooks: list[Callable[[], Awaitable[None]]] = []
+        self.status_changes = 0
         self.sent: list[tuple[bytes, str]] = []
         self.release = asyncio.Event()
         self.release.set()
@@ -40,14 +39,8 @@ class FakeEngine:
     def notice(self, text: str, level: str = "info") -> None:
         self.notices.append((text, level))
 
-    def set_feature(self, name: str, state: str) -> None:
-        self.features[name] = state
-
-    def add_feature_provider(self, name: str, provider: Callable[[], str]) -> None:
-        self.providers[name] = provider
-
-    def add_shutdown_hook(self, hook: Callable[[], Awaitable[None]]) -> None:
-        self.hooks.append(hook)
+    def status_changed(self) -> None:
+        self.status_changes += 1
 
     async def send_video(self, data: bytes, *, mime_type: str = "image/jpeg") -> None:
         await self.release.wait()
@@ -65,7 +58,7 @@ def _link(engine: FakeEngine, clock: FakeClock, **options: Any) -> ScreenLink:
     frames = FakeGrabber(lambda target, i: solid_frame(800, 600, ((i * 90) % 256, 0, 0)))
     settings: dict[str, Any] = {"catalog": catalog, "grabber_factory": frames.factory()}
     settings.update(options)
-    return ScreenLink(engine, clock=clock, **settings)  # type: ignore[arg-type]
+    return ScreenLink(engine, ShareOptions(clock=clock, **settings))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -87,7 +80,7 @@ async def test_commands_and_status_word() -> None:
     engine = FakeEngine()
     clock = FakeClock(horizon=0.0)
     link = _link(engine, clock)
-    assert engine.providers["screen"]() == "off" and len(engine.hooks) == 1
+    assert link.status_word() == "off"
     await link.command("")
     assert "screen sharing is off" in engine.text()
     await link.command("list")
@@ -115,7 +108,7 @@ async def test_commands_and_status_word() -> None:
     await asyncio.to_thread(clock.run_until, 2.5)
     await _until(lambda: len(engine.sent) == 3)
     assert link.frames_dropped_busy == 0
-    assert engine.providers["screen"]() == "w1 3 sent 0 skipped"
+    assert link.status_word() == "w1 3 sent 0 skipped"
     await link.command("4")  # a number alone while sharing: same target, new interval
     assert "now sharing window w1 'Editor' (300x200) every 4 s" in engine.text()
     await link.command("0.5")
@@ -123,8 +116,8 @@ async def test_commands_and_status_word() -> None:
     await _until(lambda: len(engine.sent) == 4)  # the retarget sends at once
     await link.command("")
     assert "screen sharing stopped: 4 frames sent" in engine.text()
-    assert engine.features["screen"] == "off" and not link.sharing
-    await engine.hooks[0]()  # shutdown hook is safe when nothing runs
+    assert link.status_word() == "off" and not link.sharing and engine.status_changes >= 2
+    await link.close()  # the engine's stop is safe when nothing runs
 
 
 async def test_frames_are_dropped_not_queued_while_reconnecting_or_busy() -> None:
@@ -150,7 +143,7 @@ async def test_frames_are_dropped_not_queued_while_reconnecting_or_busy() -> Non
     engine.phase = "connected"
     await asyncio.to_thread(clock.run_until, 6.5)
     await _until(lambda: len(engine.sent) == 3)
-    await engine.hooks[0]()
+    await link.close()
     assert not link.sharing
 
 
@@ -174,7 +167,7 @@ async def test_saved_target_is_matched_by_name() -> None:
     engine.settings.screen_target = "editor"
     await link.command("saved 2")
     assert "sharing window w1 'Editor' (300x200) every 2 s" in engine.text()
-    await engine.hooks[0]()
+    await link.close()
 
 
 async def test_a_failing_worker_becomes_one_notice() -> None:
@@ -192,14 +185,12 @@ async def test_a_failing_worker_becomes_one_notice() -> None:
         "screen sharing stopped: no display to capture: DISPLAY is not set",
         "error",
     ) in engine.notices
-    await _until(lambda: engine.providers["screen"]() == "off")
+    await _until(lambda: link.status_word() == "off")
 
 
 async def _until(predicate: Callable[[], bool], limit: float = 10.0) -> None:
     """Wait for a condition set by worker threads (no event to await across threads)."""
-    async with asyncio.timeout(limit):
-        while not predicate():  # noqa: ASYNC110 - the state changes in other threads
-            await asyncio.sleep(0.005)
+    await eventually(predicate, limit=limit)
 
 
 async def test_no_display_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:

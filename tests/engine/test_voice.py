@@ -8,8 +8,6 @@ switches to manual activity and F4's ``toggle_talk`` brackets the audio with
 
 from __future__ import annotations
 
-import asyncio
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,11 +15,12 @@ import numpy as np
 import pytest
 
 from gemini_live_tui.audio.fakes import FakeAudioBackend, FakeStream
-from gemini_live_tui.config import load_settings
 from gemini_live_tui.engine import AppEvent, Engine, Notice, Phase
-from gemini_live_tui.live import ReconnectPolicy
-from gemini_live_tui.local import LocalLiveServer
+from gemini_live_tui.engine.ports import EngineUplink
+from gemini_live_tui.engine.voice import VoiceLink
 from gemini_live_tui.protocol import events
+from tests.engine.conftest import engine_settings, started_engine
+from tests.waiting import eventually
 
 
 @pytest.fixture(autouse=True)
@@ -30,15 +29,8 @@ def _private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(f"GEMINI_LIVE_{key}_DIR", str(tmp_path / key.lower()))
 
 
-def _engine(tmp_path: Path, backend: FakeAudioBackend, **flags: object) -> Engine:
-    env = {f"GEMINI_LIVE_{k}_DIR": str(tmp_path / k.lower()) for k in ("CONFIG", "DATA", "LOG")}
-    settings = load_settings({"backend": "local", **flags}, env=env)
-    return Engine(
-        settings,
-        local_server=lambda: LocalLiveServer(port=0, speed=math.inf),
-        reconnect=ReconnectPolicy(base_delay=0.01, max_delay=0.05),
-        audio_options={"backend": backend, "clock": backend.clock},
-    )
+def _voice(backend: FakeAudioBackend) -> Callable[[EngineUplink], VoiceLink]:
+    return lambda uplink: VoiceLink(uplink, backend=backend, clock=backend.clock)
 
 
 def _syllables(seconds: float, rate: int = 16000) -> np.ndarray:
@@ -49,94 +41,91 @@ def _syllables(seconds: float, rate: int = 16000) -> np.ndarray:
     return (0.3 * rng.standard_normal(n) * env).clip(-1, 1).astype(np.float32)
 
 
-async def _speak_into(mic: FakeStream, audio: np.ndarray) -> None:
-    for i in range(0, len(audio), 160):
-        mic.push(audio[i : i + 160])
-        await asyncio.sleep(0.001)  # about real time for the worker, faster for the test
+def _handed_over_s(engine: Engine) -> float:
+    """Seconds of mic audio the pipeline has taken from the fake mic (sent or muted)."""
+    stats = engine.audio.statistics() or {}
+    return float(stats.get("seconds_sent", 0.0)) + stats.get("frames_muted", 0) / 16000
 
 
-async def _wait_for(
-    seen: list[AppEvent], predicate: Callable[[AppEvent], bool], limit_s: float = 20
-) -> AppEvent:
-    """The first event matching ``predicate``, checking every 10 ms for ``limit_s``."""
-    for _ in range(int(limit_s * 100)):
-        for event in seen:
-            if predicate(event):
-                return event
-        await asyncio.sleep(0.01)
-    raise AssertionError("timed out waiting for an event")
+async def _speak_into(engine: Engine, mic: FakeStream, audio: np.ndarray) -> None:
+    """Feed ``audio`` 100 ms at a time, each time waiting until the worker has taken it.
+
+    The worker reads the mic ring on its own thread: pushing faster than it reads would
+    overrun the ring, so the pace is set by the condition, not by a sleep.
+    """
+    start = _handed_over_s(engine)
+    for i in range(0, len(audio), 1600):
+        for j in range(i, min(i + 1600, len(audio)), 160):
+            mic.push(audio[j : j + 160])
+        pushed = min(i + 1600, len(audio)) / 16000
+        # The worker keeps up to one 20 ms block back until the next one completes it.
+        await eventually(
+            lambda pushed=pushed: _handed_over_s(engine) - start >= pushed - 0.04,
+            limit=10,
+            what=f"the worker to take {pushed:.1f} s of mic audio",
+        )
 
 
 async def test_mic_to_server_echo_to_speaker_and_barge_in(tmp_path: Path) -> None:
     backend = FakeAudioBackend(input_rate=16000, output_rate=48000)
-    engine = _engine(tmp_path, backend)
-    seen: list[AppEvent] = []
-    engine.subscribe(seen.append)
-    async with engine:
-        run = asyncio.create_task(engine.run())
-        await _wait_for(seen, lambda e: engine.phase is Phase.CONNECTED)
+    async with started_engine(tmp_path, voice=_voice(backend)) as running:
+        engine, seen = running.engine, running.seen
         await engine.audio.toggle_speak()
         await engine.audio.toggle_mic()
         assert ("mic", "on") in engine.status().features
         assert ("speak", "on") in engine.status().features
         mic, speaker = backend.inputs[0], backend.outputs[0]
-        await _speak_into(mic, np.concatenate((_syllables(1.2), np.zeros(24000, np.float32))))
-        heard = await _wait_for(
-            seen, lambda e: isinstance(e, events.InputTranscription) and "speech" in e.text
+        await _speak_into(
+            engine, mic, np.concatenate((_syllables(1.2), np.zeros(24000, np.float32)))
         )
-        await _wait_for(seen, lambda e: isinstance(e, events.ModelAudio))
-        # The echoed reply is played: pull callbacks until it sounds.
-        for _ in range(2000):  # each pull is one output callback; give the worker time
-            if np.any(speaker.pull(480, advance=False) != 0):
-                break
-            await asyncio.sleep(0.005)
-        else:
-            raise AssertionError("the echoed reply never reached the speaker")
+        heard = await running.first(
+            lambda e: isinstance(e, events.InputTranscription) and "speech" in e.text
+        )
+        # Model audio goes to the speaker only, never to the listeners: pull output
+        # callbacks until the echoed reply sounds.
+        await eventually(
+            lambda: bool(np.any(speaker.pull(480, advance=False) != 0)),
+            what="the echoed reply to reach the speaker",
+        )
+        assert not any(isinstance(e, events.ModelAudio) for e in seen)
         engine._dispatch(events.Interrupted())  # what the session does on barge-in
         assert np.all(speaker.pull(480, advance=False) == 0)
         levels = engine.levels()
         assert levels.mic is not None and levels.speaker is not None
         stats = engine.audio.statistics()
         assert stats is not None and stats["chunks_sent"] > 20 and stats["flushes"] == 1
-        assert "[speech" in heard.text  # type: ignore[union-attr]
+        assert "[speech" in heard.text
         await engine.audio.toggle_mic()
         assert ("mic", "off") in engine.status().features
-        await engine.stop()
-        await run
     assert not any(isinstance(e, Notice) and e.level == "error" for e in seen), seen
 
 
 async def test_push_to_talk_brackets_the_audio(tmp_path: Path) -> None:
     backend = FakeAudioBackend(input_rate=16000, output_rate=16000)
-    engine = _engine(tmp_path, backend)
-    seen: list[AppEvent] = []
-    engine.subscribe(seen.append)
-    async with engine:
-        run = asyncio.create_task(engine.run())
-        await _wait_for(seen, lambda e: engine.phase is Phase.CONNECTED)
+    async with started_engine(tmp_path, voice=_voice(backend)) as running:
+        engine, seen = running.engine, running.seen
         await engine.send_line("hello")  # the server issues a resumption handle
-        await _wait_for(seen, lambda e: isinstance(e, events.TurnComplete))
-        await _wait_for(seen, lambda e: isinstance(e, events.SessionResumptionUpdate))
+        await running.first(lambda e: isinstance(e, events.TurnComplete))
+        await running.first(lambda e: isinstance(e, events.SessionResumptionUpdate))
         await engine.audio.toggle_ptt()
         assert engine.audio.ptt and engine.settings.vad.disabled
-        await _wait_for(seen, lambda e: engine.phase is Phase.CONNECTED)
+        await eventually(lambda: engine.phase is Phase.CONNECTED, what="reconnected")
         seen.clear()
         await engine.audio.toggle_talk()  # F4: mic on + activityStart
         assert engine.audio.talking and engine.audio.capturing
-        await _speak_into(backend.inputs[0], _syllables(0.8))
-        await asyncio.sleep(0.2)  # let the worker hand over the last chunks
+        await _speak_into(engine, backend.inputs[0], _syllables(0.8))
+        # Every chunk the worker took is on the session's queue before activityEnd goes.
+        await eventually(lambda: engine.audio.pending_chunks == 0, what="the mic queue to drain")
         await engine.audio.toggle_talk()  # F4 again: activityEnd
-        heard = await _wait_for(
-            seen, lambda e: isinstance(e, events.InputTranscription) and "speech" in e.text
+        heard = await running.first(
+            lambda e: isinstance(e, events.InputTranscription) and "speech" in e.text
         )
-        assert "[speech" in heard.text  # type: ignore[union-attr]
-        await engine.stop()
-        await run
+        assert "[speech" in heard.text
 
 
 async def test_device_that_cannot_open_is_one_notice(tmp_path: Path) -> None:
     backend = FakeAudioBackend(fail_open={"input"})
-    engine = _engine(tmp_path, backend)
+    engine = Engine(engine_settings(tmp_path), voice=_voice(backend))
     seen: list[AppEvent] = []
     engine.subscribe(seen.append)
     await engine.audio.toggle_mic()
