@@ -49,6 +49,7 @@ from gemini_live_tui.engine.events import (
 from gemini_live_tui.engine.ports import EngineUplink
 from gemini_live_tui.engine.screen import ScreenLink
 from gemini_live_tui.engine.setup import build_session_config, build_setup
+from gemini_live_tui.engine.tracker import Tracker
 from gemini_live_tui.engine.voice import VoiceLink
 from gemini_live_tui.errors import LiveError, MediaError
 from gemini_live_tui.protocol import events
@@ -135,20 +136,13 @@ class Engine:
         self._local_cm: AbstractAsyncContextManager[Any] | None = None
         self.local_url: str | None = None
         self._phase = Phase.IDLE
-        self._attempt = 0
         self._started_at: float | None = None
-        self._goaway_deadline: float | None = None
-        self._tokens = 0
-        self._latency: float | None = None
-        self._input_end_at: float | None = None
-        self._turn_running = False
-        self._resumable = False
+        # What the session's events mean for the status bar and the chat log.
+        self._tracker = Tracker()
         self._voice = settings.voice
         self._system_instruction = settings.system_instruction
-        self._stats = EngineStatistics()
+        self._stats = self._tracker.stats
         self._stopping = False
-        # While /voice or /system reconnects on purpose, its own notice says what happened.
-        self._reconfiguring = False
         self._send_lock = asyncio.Lock()
         # Set when the first connect attempt is over (either way): lines typed while
         # connecting wait for it instead of being refused.
@@ -184,14 +178,14 @@ class Engine:
             phase=self._phase,
             backend=self.settings.backend,
             model=self.settings.banner_model(),
-            reconnect_attempt=self._attempt,
+            reconnect_attempt=self._tracker.attempt,
             reconnect_max=self._reconnect_max(),
             started_at=self._started_at,
-            goaway_deadline=self._goaway_deadline,
-            tokens=self._tokens,
-            last_latency=self._latency,
-            turn_running=self._turn_running,
-            resumable=self._resumable,
+            goaway_deadline=self._tracker.goaway_deadline,
+            tokens=self._tracker.tokens,
+            last_latency=self._tracker.latency,
+            turn_running=self._tracker.turn_running,
+            resumable=self._tracker.resumable,
             features=features,
             voice=self._voice,
         )
@@ -217,7 +211,7 @@ class Engine:
     @property
     def turn_running(self) -> bool:
         """Whether the model is (or is about to be) answering."""
-        return self._turn_running
+        return self._tracker.turn_running
 
     @property
     def voice(self) -> str | None:
@@ -318,7 +312,7 @@ class Engine:
         """Stop subsystems, close the session and the local server.  Safe to call twice."""
         if self._stopping:
             return
-        self._stopping = True
+        self._stopping = self._tracker.stopping = True
         # Stop the parts' threads before the session closes under them.
         for part in (self.screen, self.audio):
             try:
@@ -372,7 +366,7 @@ class Engine:
                 return
         if prepared or parsed.text:
             self.mark_input_end()
-            self._turn_running = True
+            self._tracker.turn_running = True
             self._publish(StatusChanged())
 
     async def _send_attachment(self, session: Session, item: PreparedAttachment) -> None:
@@ -394,7 +388,7 @@ class Engine:
             return
         await session.send_text(text)
         self.mark_input_end()
-        self._turn_running = True
+        self._tracker.turn_running = True
 
     async def send_audio(self, pcm: bytes, *, sample_rate: int = 16000) -> None:
         """Send one realtime audio chunk (the mic pipeline)."""
@@ -414,7 +408,7 @@ class Engine:
 
     def mark_input_end(self) -> None:
         """Start the latency clock: the user's input just ended."""
-        self._input_end_at = self._clock()
+        self._tracker.input_end_at = self._clock()
 
     async def _wait_while_connecting(self) -> None:
         if self._phase is Phase.CONNECTING:
@@ -474,16 +468,16 @@ class Engine:
             )
             return False
         setup = build_setup(self.settings, voice=voice, system_instruction=system_instruction)
-        self._reconfiguring = True
+        self._tracker.reconfiguring = True
         try:
             ok = await session.reconfigure(setup)
         except LiveError as exc:
-            self._reconfiguring = False
+            self._tracker.reconfiguring = False
             self.notice(f"not applied ({what}): {exc}", "error")
             return False
         # The flag is cleared by the Reconnected event (the pump may see it after we return).
         if not ok:
-            self._reconfiguring = False
+            self._tracker.reconfiguring = False
         if ok:
             self._voice, self._system_instruction = voice, system_instruction
             self.notice(f"{what}: reconnected with the resumption handle; conversation kept")
@@ -495,77 +489,24 @@ class Engine:
     # ----------------------------------------------------------------- event handling
 
     def _dispatch(self, event: events.Event) -> None:
-        now = self._clock()
-        changed = False
+        outcome = self._tracker.apply(event, self._clock())
+        # The parts hear what concerns them before the listeners do.
         match event:
-            case events.ModelText() | events.ModelAudio() | events.OutputTranscription():
-                if self._input_end_at is not None:
-                    self._latency = now - self._input_end_at
-                    self._input_end_at = None
-                    changed = True
-                if not self._turn_running:
-                    self._turn_running = True
-                    changed = True
-            case events.VoiceActivity(kind="end"):
-                self._input_end_at = now
             case events.TurnComplete():
                 self.audio.turn_complete()
-                self._turn_running = False
-                self._stats.turns += 1
-                changed = True
-            case events.GenerationComplete():
-                # Some models send generationComplete and never turnComplete: the reply is
-                # done generating either way (playback may still be running).
-                self._turn_running = False
-                changed = True
-            case events.Usage(metadata=meta):
-                if meta.total_token_count:
-                    self._tokens += meta.total_token_count
-                    changed = True
-            case events.SessionResumptionUpdate(resumable=resumable, new_handle=handle):
-                self._resumable = bool(resumable and handle) or self._resumable
-                changed = True
-            case events.GoAway(time_left=left):
-                self._goaway_deadline = now + left
-                self.notice(
-                    f"server asked to move on in {left:.0f} s: reconnecting with the "
-                    "resumption handle"
-                )
-                changed = True
-            case events.Reconnecting(attempt=attempt, delay=delay, reason=reason):
-                self._attempt = attempt
-                self._set_phase(Phase.RECONNECTING)
-                if not self._reconfiguring:
-                    self.notice(f"reconnecting ({attempt}) in {delay:.1f} s: {reason}", "warning")
-            case events.Reconnected(resumed=resumed):
-                self._attempt = 0
-                self._goaway_deadline = None
-                self._set_phase(Phase.CONNECTED)
-                if not self._reconfiguring or not resumed:
-                    self.notice(
-                        "reconnected: session resumed"
-                        if resumed
-                        else "reconnected: a fresh session (the conversation did not carry over)",
-                        "info" if resumed else "warning",
-                    )
-                self._reconfiguring = False
-            case events.Closed(code=code, reason=reason):
-                self._turn_running = False
-                self._set_phase(Phase.CLOSED)
-                if not self._stopping:
-                    text = f"session closed ({code}{': ' + reason if reason else ''})"
-                    self.notice(text, "info" if code == 1000 else "error")
+            case events.Interrupted():
+                self.audio.interrupted()
             case events.ToolCall(calls=calls):
                 for call in calls:
                     self.notice(f"tool call {call.name} ({call.id}) {call.args or {}}")
             case events.ToolCallCancellation(ids=ids):
                 self.notice(f"tool calls cancelled: {', '.join(ids)}")
-            case events.Interrupted():
-                self.audio.interrupted()
-                self._turn_running = False
-                changed = True
             case _:
                 pass
+        for line in outcome.notices:
+            self._publish(line)
+        if outcome.phase is not None:
+            self._set_phase(outcome.phase)
         if isinstance(event, events.ModelAudio):
             # The speaker's alone: dozens a second, never through the UI's queue.
             try:
@@ -574,7 +515,7 @@ class Engine:
                 logger.exception("playing model audio failed")
         else:
             self._publish(event)
-        if changed:
+        if outcome.changed:
             self._publish(StatusChanged())
 
     def _set_phase(self, phase: Phase) -> None:
