@@ -59,7 +59,7 @@ class LoudspeakerModel:
         # fits in a row (a linear speaker's ratio is 0.98-1.0 after its first second).
         self.start = 0.92
         self.keep = 0.97
-        self.start_fits = 50
+        self.start_fits = 25
         self._earned = 0
 
     def shape(self, x: FloatArray, p: int) -> FloatArray:
