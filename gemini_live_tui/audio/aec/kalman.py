@@ -39,13 +39,15 @@ class KalmanEngine:
         # distorted-speaker scenes 16 -> 31-33 dB settled (docs/performance.md).
         nonlinear: bool = True,
         # The suppressor's second residual model, the per-band leak of the echo estimate
-        # (what the linear filter cannot model).  1.5 x: first 2 s of a distorting
-        # speaker 24 -> 29 dB for double talk 0.98 -> 0.93; start_boost multiplies it by
-        # 1 + 10 e^(-t / 1 s) from the start and from a detected path change (first 2 s
-        # of the loud speaker 21 -> 28 dB; linear scenes and double talk unchanged).
+        # (what the linear filter cannot model), 0.7 x: it costs double talk (0.92 ->
+        # 0.90 on echo_scene's rooms, 0.98 -> 0.95 on echo_rooms') and buys the first
+        # seconds of a distorting speaker; start_boost multiplies it by
+        # 1 + 25 e^(-t / 1 s) from the start and from a detected path change, when no
+        # one is talking yet (first 2 s of the loud speaker 18 -> 28 dB, distorted
+        # 24 -> 31 dB).  Figures: docs/performance.md.
         leak_model: bool = True,
-        leak_scale: float = 1.5,
-        start_boost: float = 10.0,
+        leak_scale: float = 0.7,
+        start_boost: float = 25.0,
     ) -> None:
         n = block
         self.n = n
