@@ -17,8 +17,17 @@ against the speaker's (as with two separate audio devices): the canceller alone,
 whole pipeline with fake devices on drifting clocks (which compensates).  ``--drift`` runs
 only that table.
 
+A third table (``--rooms``) runs the laptop room scenes of
+``gemini_live_tui.audio.echo_rooms`` (image-source rooms, the speaker a few cm from the
+mic, a distorting loudspeaker, a path change, a loud speaker, a slow move; two near
+talkers in turn from 14 s) for each seed: ERLE in the first 2 s, settled, in the 2 s after
+the path change, double-talk correlation, PESQ (wide band, the ``pesq`` package) of the
+double-talk output against the clean near talkers, CPU.  Bars: ERLE >= 30 dB settled,
+>= 25 dB in the first 2 s and after a change, correlation >= 0.85, CPU <= 50 ms per s.
+
 Run:  python bench/bench_aec.py [--engines kalman,mdf,webrtc,speex,pyaec,livekit] [--quick]
       python bench/bench_aec.py --drift
+      python bench/bench_aec.py --rooms [--seeds 16,17,18] [--engines kalman,webrtc]
 Needs espeak-ng (speech is cached under ~/.cache/gemini-live-bench).  Engines whose package
 is missing are listed as skipped.
 """
@@ -39,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from speech import FAR_TEXT, NEAR_TEXT, speech
 
 from gemini_live_tui.audio.aec import EchoCanceller
+from gemini_live_tui.audio.echo_rooms import SCENE_KINDS, make_room_scene, room_figures
 from gemini_live_tui.audio.echo_scene import (
     EchoScene,
     best_lag_correlation,
@@ -132,9 +142,17 @@ def main() -> None:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--quick", action="store_true", help="only the 40 ms / 300 ms scene")
     parser.add_argument("--drift", action="store_true", help="only the clock-drift table")
+    parser.add_argument("--rooms", action="store_true", help="only the room-scene table")
+    parser.add_argument("--seeds", default="16,17,18", help="room scenes' seeds")
+    parser.add_argument("--kinds", default=",".join(SCENE_KINDS), help="room scene kinds")
     args = parser.parse_args()
     far = speech(FAR_TEXT)
     near = speech(NEAR_TEXT, voice="en-us+f3")
+    if args.rooms:
+        engines = args.engines if args.engines != ",".join(ENGINES) else "kalman,webrtc"
+        seeds = [int(x) for x in args.seeds.split(",")]
+        rooms_table(far, near, engines.split(","), seeds, args.kinds.split(","))
+        return
     if args.drift:
         drift_table(far, near)
         return
@@ -162,6 +180,76 @@ def main() -> None:
         print(f"| {name}: {title} | " + " | ".join(cells) + f" | {min(cpus):.0f} |", flush=True)
     if not args.quick:
         drift_table(far, near)
+
+
+def _pesq(clean: npt.NDArray[np.float64], out: Int16Array) -> float | None:
+    """Wide-band PESQ of ``out`` against ``clean`` (None if the ``pesq`` package is absent)."""
+    try:
+        from pesq import pesq  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    ref = np.clip(clean, -1.0, 1.0)
+    return float(pesq(RATE, ref, out.astype(np.float64) / 32768.0, "wb"))
+
+
+def rooms_table(
+    far: npt.NDArray[np.float64],
+    near: npt.NDArray[np.float64],
+    engines: list[str],
+    seeds: list[int],
+    kinds: list[str],
+) -> None:
+    """Each room scene kind and engine: the figures of every seed, mean and worst."""
+    talkers = (near, speech(NEAR_TEXT, voice="en-gb+m3"))
+    print(
+        "| scene | engine | ERLE first 2 s | settled | 2 s after change | DT corr "
+        "| PESQ (raw mic) | CPU ms per s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+
+    def cell(values: list[float], bar: float, fmt: str = ".1f") -> str:
+        mean, worst = float(np.mean(values)), min(values)
+        mark = "" if worst >= bar else " ✗"
+        if len(values) == 1:
+            return f"{mean:{fmt}}{mark}"
+        return f"{mean:{fmt}} ({worst:{fmt}}){mark}"
+
+    for kind in kinds:
+        scenes = [make_room_scene(kind, far, talkers, seed=seed) for seed in seeds]  # type: ignore[arg-type]
+        for name in engines:
+            make = ENGINES[name][1]
+            figs, pesqs, raws, cpus = [], [], [], []
+            try:
+                for scene in scenes:
+                    process = make()
+                    start = time.process_time()
+                    out = process(scene.near, scene.far)
+                    cpus.append((time.process_time() - start) / (len(out) / RATE) * 1000)
+                    fig = room_figures(scene, out)
+                    figs.append(fig)
+                    dt = round(scene.double_talk_s * RATE)
+                    end = len(out) - 1000
+                    clean = scene.talker[dt:end]
+                    score = _pesq(clean, out[dt + fig.dt_lag : end + fig.dt_lag])
+                    raw = _pesq(clean, scene.near[dt:end])
+                    if score is not None and raw is not None:
+                        pesqs.append(score)
+                        raws.append(raw)
+            except (ImportError, OSError) as exc:
+                print(f"| {kind} | {name} | skipped: {exc} |", flush=True)
+                continue
+            after = [f.after_change_db for f in figs if f.after_change_db is not None]
+            pesq_cell = f"{np.mean(pesqs):.2f} ({np.mean(raws):.2f})" if pesqs else "-"
+            print(
+                f"| {kind} | {name} "
+                f"| {cell([f.first_db for f in figs], 25.0)} "
+                f"| {cell([f.settled_db for f in figs], 30.0)} "
+                f"| {cell(after, 25.0) if after else '-'} "
+                f"| {cell([f.dt_corr for f in figs], 0.85, '.2f')} "
+                f"| {pesq_cell} | {np.mean(cpus):.0f} |",
+                flush=True,
+            )
+    print(f"\nseeds {', '.join(map(str, seeds))}; cells: mean (worst) over seeds")
 
 
 def drift_table(far: npt.NDArray[np.float64], near: npt.NDArray[np.float64]) -> None:

@@ -1,18 +1,23 @@
 """Harder echo scenes: image-source rooms, a distorting loudspeaker, echo-path changes.
 
 :mod:`echo_scene` has the linear, stationary scenes; this module builds the ones real
-laptops produce, for ``bench/bench_aec.py`` and ``tests/audio/test_aec_rooms.py``:
+laptops produce, for ``bench/bench_aec.py`` and ``tests/audio/test_aec_quality.py``:
 
 - :func:`shoebox_response`: our own image-source model of a shoebox room (every image up
   to the response length, one reflection coefficient for all walls from Sabine's
   formula, fractional delays by a windowed sinc), deterministic, no dependencies;
 - :func:`loudspeaker_distortion`: the ICASSP AEC challenge's synthetic loudspeaker (hard
   clipping at 0.8 of full scale, then the asymmetric sigmoid of Wang and Zhang);
+- :func:`room_figures`: the figures an echo canceller's output is judged by on a scene
+  (ERLE in the first 2 s, settled, in the 2 s after a path change; double-talk
+  correlation with the clean near talkers);
 - :func:`make_room_scene`: a scene of one kind (``"linear"``, ``"distorted"``,
   ``"path_change"``, ``"loud"``): a laptop (speaker a few cm from the mic) in a room,
   pinkish background noise, and two near talkers taking turns in the double-talk span.
   ``"path_change"`` moves the speaker part way through (from 8 to 12 cm of the mic,
-  in a turned room: the direct path and every reflection change at once).
+  in a turned room: the direct path and every reflection change at once);
+  ``"moving"`` makes the same move slowly (the echo paths cross-fade over 4 s, as when
+  the laptop is turned on the table while it plays).
 
 Speech comes from the caller (espeak-ng output), as in :mod:`echo_scene`.
 """
@@ -27,17 +32,19 @@ import numpy.typing as npt
 
 __all__ = [
     "SCENE_KINDS",
+    "RoomFigures",
     "RoomScene",
     "SceneKind",
     "loudspeaker_distortion",
     "make_room_scene",
+    "room_figures",
     "shoebox_response",
 ]
 
 FloatArray = npt.NDArray[np.float64]
 Int16Array = npt.NDArray[np.int16]
-SceneKind = Literal["linear", "distorted", "path_change", "loud"]
-SCENE_KINDS: tuple[SceneKind, ...] = ("linear", "distorted", "path_change", "loud")
+SceneKind = Literal["linear", "distorted", "path_change", "loud", "moving"]
+SCENE_KINDS: tuple[SceneKind, ...] = ("linear", "distorted", "path_change", "loud", "moving")
 
 _SOUND = 343.0  # m/s
 
@@ -202,13 +209,19 @@ def make_room_scene(
     played = loudspeaker_distortion(far) if kind in ("distorted", "loud") else far
     echo = np.convolve(played, np.concatenate((lead, np.convolve(speaker, room_a))))[:total]
     change: float | None = None
-    if kind == "path_change":
+    if kind in ("path_change", "moving"):
         # The speaker is moved (pushed from 8 to 12 cm of the mic, the laptop turned on
         # the table): the direct path and every reflection change at once.
         room_b = _laptop_room(rate, rng, near_cm=12.0) * 0.8
         echo_b = np.convolve(played, np.concatenate((lead, np.convolve(speaker, room_b))))[:total]
         cut = round(change_s * rate)
-        echo = np.concatenate((echo[:cut], echo_b[cut:]))
+        if kind == "path_change":
+            echo = np.concatenate((echo[:cut], echo_b[cut:]))
+        else:
+            # A linear cross-fade of the two echoes is the echo of an impulse response
+            # that moves linearly from one path to the other.
+            w = np.clip((np.arange(total) - cut) / (4.0 * rate), 0.0, 1.0)
+            echo = echo * (1.0 - w) + echo_b * w
         change = change_s
     talker = np.zeros(total)
     start = round(double_talk_s * rate)
@@ -240,4 +253,72 @@ def make_room_scene(
         talker=talker,
         double_talk_s=double_talk_s,
         change_s=change,
+    )
+
+
+@dataclass(frozen=True)
+class RoomFigures:
+    """An echo canceller's figures on one :class:`RoomScene` (ERLE in dB).
+
+    ``first_db``: ERLE over 0-2 s (the canceller starts knowing nothing); ``settled_db``:
+    over the far-end-only time at least 3 s after the start and 4 s after a path change
+    began; ``after_change_db``: over the 2 s from the change (``None`` without one);
+    ``dt_corr``: correlation of the output with the clean near talkers over the double
+    talk, at the best output lag up to 50 ms (``dt_lag``, samples).
+    """
+
+    first_db: float
+    settled_db: float
+    after_change_db: float | None
+    dt_corr: float
+    dt_lag: int
+
+
+def _erle(near: Int16Array, out: Int16Array, spans: list[tuple[int, int]]) -> float:
+    n = np.concatenate([near[a:b] for a, b in spans]).astype(np.float64)
+    o = np.concatenate([out[a:b] for a, b in spans]).astype(np.float64)
+    return float(10 * np.log10((n @ n + 1e-9) / (o @ o + 1e-9)))
+
+
+def _best_lag_corr(
+    out: Int16Array, clean: FloatArray, start: int, stop: int, max_lag: int
+) -> tuple[float, int]:
+    """Pearson correlation of ``out[start + k:]`` with ``clean[start:stop]``, best k <= max_lag.
+
+    All lags at once by FFT (the per-lag loop in :mod:`echo_scene` takes a second here).
+    """
+    ref = clean[start:stop] - clean[start:stop].mean()
+    length = len(ref)
+    seg = out[start : stop + max_lag].astype(np.float64)
+    size = 1 << int(np.ceil(np.log2(len(seg) + length)))
+    cross = np.fft.irfft(np.fft.rfft(seg, size) * np.conj(np.fft.rfft(ref, size)), size)
+    cross = cross[: max_lag + 1]
+    csum = np.concatenate(([0.0], np.cumsum(seg)))
+    csq = np.concatenate(([0.0], np.cumsum(seg * seg)))
+    k = np.arange(max_lag + 1)
+    total = csum[k + length] - csum[k]
+    var = csq[k + length] - csq[k] - total * total / length
+    corr = cross / np.sqrt(np.maximum(var, 1e-12) * float(ref @ ref) + 1e-12)
+    best = int(np.argmax(corr))
+    return float(corr[best]), best
+
+
+def room_figures(scene: RoomScene, out: Int16Array) -> RoomFigures:
+    """Judge ``out`` (the canceller's output for ``scene.near``, same length)."""
+    r = scene.rate
+    dt = round(scene.double_talk_s * r)
+    settled = [(3 * r, dt)]
+    after: float | None = None
+    if scene.change_s is not None:
+        cut = round(scene.change_s * r)
+        settled = [(3 * r, cut), (min(dt, cut + 4 * r), dt)]
+        after = _erle(scene.near, out, [(cut, cut + 2 * r)])
+    settled = [(a, b) for a, b in settled if b > a]
+    corr, lag = _best_lag_corr(out, scene.talker, dt, len(out) - 1000, r // 20)
+    return RoomFigures(
+        first_db=_erle(scene.near, out, [(0, 2 * r)]),
+        settled_db=_erle(scene.near, out, settled),
+        after_change_db=after,
+        dt_corr=corr,
+        dt_lag=lag,
     )

@@ -20,9 +20,13 @@ cancellers we measured keeps the near talker in double talk *and* removes enough
    of Enzner and Vary) over ``filter_ms`` of echo path: its per-bin gain is large while
    the path is uncertain and small when the error is loud next to the predicted echo,
    which is what keeps double talk from wrecking it;
-3. a residual echo suppressor: a per-bin gain from the filter's own uncertainty (its
-   predicted residual echo) that only bites where the residual echo is a sizeable share
-   of the error, so the near talker passes.
+3. a loudspeaker model in front of the filter (``nonlinear.py``) that switches itself
+   on only where the speaker distorts;
+4. a residual echo suppressor: a per-bin gain from the larger of two residual models,
+   the filter's own uncertainty and a per-band leak of the echo estimate (what the
+   linear filter cannot model; boosted in the first seconds and after a path change),
+   that only bites where the residual echo is a sizeable share of the error, so the
+   near talker passes.
 
 Other engines sit behind the same interface for comparison and for machines where they
 behave better: ``"mdf"`` (our NLMS filter with SpeexDSP-style step control), ``"webrtc"``

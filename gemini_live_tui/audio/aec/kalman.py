@@ -7,7 +7,7 @@ import numpy as np
 from gemini_live_tui.audio.aec.base import ComplexArray, FloatArray, Int16Array
 from gemini_live_tui.audio.aec.delay import DelayEstimator
 from gemini_live_tui.audio.aec.nonlinear import LoudspeakerModel
-from gemini_live_tui.audio.aec.suppressor import ResidualSuppressor
+from gemini_live_tui.audio.aec.suppressor import LeakEstimator, ResidualSuppressor
 
 
 class KalmanEngine:
@@ -35,7 +35,19 @@ class KalmanEngine:
         constrain_per_block: int | None = None,
         max_delay: int = 0,
         rate: int = 16000,
-        nonlinear: bool = False,  # the loudspeaker model: not yet stable enough to be on
+        # The loudspeaker model (switches itself on only where the speaker distorts):
+        # distorted-speaker scenes 16 -> 31-33 dB settled (docs/performance.md).
+        nonlinear: bool = True,
+        # The suppressor's second residual model, the per-band leak of the echo estimate
+        # (what the linear filter cannot model), 0.7 x: it costs double talk (0.92 ->
+        # 0.90 on echo_scene's rooms, 0.98 -> 0.95 on echo_rooms') and buys the first
+        # seconds of a distorting speaker; start_boost multiplies it by
+        # 1 + 25 e^(-t / 1 s) from the start and from a detected path change, when no
+        # one is talking yet (first 2 s of the loud speaker 18 -> 28 dB, distorted
+        # 24 -> 31 dB).  Figures: docs/performance.md.
+        leak_model: bool = True,
+        leak_scale: float = 0.7,
+        start_boost: float = 25.0,
     ) -> None:
         n = block
         self.n = n
@@ -84,6 +96,11 @@ class KalmanEngine:
         self.blocks = 0
         self._res = ResidualSuppressor(n // 2)  # 10 ms hops: less delay than n
         self.residual_scale = 0.5
+        self._leak_est = LeakEstimator(k, blocks_per_s=rate / n) if leak_model else None
+        self.leak_scale = leak_scale
+        self.nl_leak = 1.0
+        self._boost = self._start_boost = start_boost
+        self._boost_decay = float(np.exp(-n / rate))  # one second's time constant
         self._nl = LoudspeakerModel(n, rows, rate=rate) if nonlinear else None
         # How much of the echo estimate the mic really holds: <d, y> / <y, y>, smoothed
         # over far-active blocks.  Near 1 whenever the filter is right, double talk or
@@ -114,6 +131,7 @@ class KalmanEngine:
             "echo_delay_ms": self._block_ms * (self._offset + peak),
             "match": float(self.match),
             "path_changes": float(self.path_changes),
+            "nl_leak": float(self.nl_leak),
         }
 
     def _track_match(
@@ -124,6 +142,7 @@ class KalmanEngine:
         q: int,
         e: FloatArray,
         ef: ComplexArray,
+        yv_full: ComplexArray,
     ) -> None:
         """Watch how well the echo estimate matches the mic; react when it stops.
 
@@ -141,10 +160,8 @@ class KalmanEngine:
         self.match = self._dy / self._yy
         if self._nl is not None and self.match > 0.5:
             self._nl.fit(h, q, e, 1.0 / (float(e @ e) + self._active))
-        n, hi = self.n, self._hf
-        self._frame[:n] = 0.0
-        self._frame[n:] = y
-        yv = np.fft.rfft(self._frame)[hi:]
+        hi = self._hf
+        yv = yv_full[hi:]
         cross = float(np.vdot(yv, ef[hi:]).real)
         power = float(np.vdot(yv, yv).real) + 1e-3
         self._hf_cross = 0.7 * self._hf_cross + 0.3 * cross
@@ -169,6 +186,7 @@ class KalmanEngine:
             # it is still the best guess; the suppressor bites while the filter is unsure).
             np.maximum(self._cov, 1.0, out=self._cov)
             self.path_changes += 1
+            self._boost = self._start_boost  # the first-seconds protection again
             self._odd = 0
             self._quiet = self._settle // 2
 
@@ -248,9 +266,11 @@ class KalmanEngine:
         y = np.fft.irfft(yf)[n:]
         e = d - y
         self._frame[:n] = 0.0
+        self._frame[n:] = y
+        yv = np.fft.rfft(self._frame)
         self._frame[n:] = e
         ef = np.fft.rfft(self._frame)
-        self._track_match(d, y, h, q, e, ef)
+        self._track_match(d, y, h, q, e, ef, yv)
         self._err *= 0.5
         self._err += 0.5 * (ef.real**2 + ef.imag**2)
 
@@ -300,6 +320,13 @@ class KalmanEngine:
         # to a windowed N hop's and sets the aggressiveness: 0.5 measured best (ERLE
         # >= 38 dB, double-talk correlation >= 0.96 on the bench's scenes with a = 0.9998).
         residual = self.residual_scale * unc[::2]
+        if self._leak_est is not None:
+            ypow_v = yv.real**2 + yv.imag**2
+            nl = self._leak_est.update(ef.real**2 + ef.imag**2, ypow_v)
+            self.nl_leak = float(self._leak_est.leak.mean())
+            nl = (self.residual_scale * self.leak_scale * (1.0 + self._boost)) * nl[::2]
+            self._boost *= self._boost_decay
+            np.maximum(residual, nl, out=residual)
         half = n // 2
         out = np.concatenate(
             (

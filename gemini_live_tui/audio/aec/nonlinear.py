@@ -55,6 +55,12 @@ class LoudspeakerModel:
         self._m3 = 0.0
         self._low = max(1, round(100.0 * 2 * n / rate))  # bins below 100 Hz
         self._m4 = 0.0
+        # Switching on: the terms must explain a share of the residual for start_fits
+        # fits in a row (a linear speaker's ratio is 0.98-1.0 after its first second).
+        self.start = 0.92
+        self.keep = 0.97
+        self.start_fits = 25
+        self._earned = 0
 
     def shape(self, x: FloatArray, p: int) -> FloatArray:
         """The shaped far block for the filter; keeps the basis spectra at ring row ``p``."""
@@ -116,8 +122,15 @@ class LoudspeakerModel:
         # Once they have, they stay (a speaker does not turn linear); later fits are taken
         # while they still beat x alone, and held otherwise (double talk, a path change).
         if not 0.5 < sol[0] < 2.0:
+            self._earned = 0
             return
-        if left_full < (0.9 if self.active else 0.7) * left_lin:
+        if self.active:
+            if left_full < self.keep * left_lin:
+                self.c = sol[1:] / sol[0]
+                self.fits += 1
+            return
+        self._earned = self._earned + 1 if left_full < self.start * left_lin else 0
+        if self._earned >= self.start_fits:
             self.active = True
             self.c = sol[1:] / sol[0]
             self.fits += 1
