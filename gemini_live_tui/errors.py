@@ -11,6 +11,8 @@ Every error the package raises on purpose derives from :class:`LiveError`::
     │                          reconnect may help
     ├── SetupRejected          the server refused the setup (close 1007/1008 during setup, or an
     │                          HTTP rejection of the upgrade); never retried
+    │   └── RedirectRefused    the Live endpoint answered the upgrade with a redirect; the
+    │                          credential is never carried to wherever it points
     ├── SessionClosed          an operation on a session that is finally over
     ├── MediaError             a file or frame that cannot be prepared for sending
     ├── CaptureError           screen capture cannot run: no display, Wayland without a
@@ -33,6 +35,7 @@ __all__ = [
     "LiveError",
     "MediaError",
     "ProtocolError",
+    "RedirectRefused",
     "SessionClosed",
     "SetupRejected",
     "UpdateError",
@@ -92,6 +95,25 @@ class SetupRejected(LiveError):
         if hint:
             text += f" ({hint})"
         super().__init__(text)
+
+
+class RedirectRefused(SetupRejected):
+    """The Live endpoint answered the upgrade with a redirect, which is never followed.
+
+    Following it would send the API key or token to whatever host the ``Location`` names.
+
+    Args:
+        code: the HTTP status (301, 302, 307...).
+        target: where the redirect pointed, already stripped of anything secret.
+    """
+
+    def __init__(self, code: int, target: str) -> None:
+        self.target = target
+        super().__init__(
+            code,
+            f"the Live endpoint redirected to {target}; redirects are refused so the "
+            "credential stays with the configured endpoint",
+        )
 
 
 class SessionClosed(LiveError):

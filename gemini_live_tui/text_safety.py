@@ -5,17 +5,21 @@ from the network (or from a file or screen that can steer the model), and a term
 what they contain: ``ESC]52;c;...BEL`` writes the clipboard, ``ESC]2;...BEL`` retitles the
 window, ``ESC[2J`` clears it.  :func:`clean` removes every escape sequence and every other
 C0/C1 control character except newline and tab; every widget, log line and transcript entry
-that shows a remote string goes through it.  :func:`mask` replaces known secrets.
+that shows a remote string goes through it.  :func:`mask` replaces known secrets, and
+:class:`RedactingLogger` does the same for log records another library writes (websockets
+logs every handshake header at DEBUG).
 
 This module imports nothing from the package, so any layer may use it.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
+from typing import Any
 
-__all__ = ["MASK", "clean", "mask", "safe"]
+__all__ = ["MASK", "RedactingLogger", "clean", "mask", "safe"]
 
 MASK = "********"
 
@@ -57,3 +61,38 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 def safe(text: str, secrets: Iterable[str] = ()) -> str:
     """:func:`clean` then :func:`mask`: what any remote string goes through before display."""
     return mask(clean(text), secrets)
+
+
+# A logged credential header ("> x-goog-api-key: AIza...", "< Authorization: Bearer ...").
+_CREDENTIAL_LINE = re.compile(
+    r"(?im)^([<>]?\s*(?:authorization|proxy-authorization|x-goog-api-key|cookie|set-cookie)"
+    r"\s*:\s*).+$"
+)
+
+
+class RedactingLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger that formats each record itself and masks secrets in the result.
+
+    It masks the given ``secrets`` anywhere, and the value of any credential header line
+    (``x-goog-api-key: ...``) even when the value is not known in advance (a server
+    logging what a client sent).  Masking the formatted text rather than ``msg`` matters:
+    websockets logs headers as ``debug("> %s: %s", name, value)``, with the key in the
+    arguments.  Hand it to a library (``websockets.connect(logger=...)``) so that no
+    logging configuration of the caller's can print a credential.
+    """
+
+    def __init__(self, logger: logging.Logger, secrets: Iterable[str] = ()) -> None:
+        super().__init__(logger, {})
+        self._secrets = tuple(s for s in secrets if s)
+
+    def log(self, level: int, msg: object, *args: object, **kwargs: Any) -> None:
+        if not self.isEnabledFor(level):
+            return
+        try:
+            text = str(msg) % args if args else str(msg)
+        except (TypeError, ValueError):
+            text = " ".join([str(msg), *map(str, args)])
+        text = _CREDENTIAL_LINE.sub(lambda m: m.group(1) + MASK, mask(text, self._secrets))
+        # The caller's frame, not this adapter's, is the record's origin.
+        kwargs.setdefault("stacklevel", 2)
+        self.logger.log(level, "%s", text, **kwargs)

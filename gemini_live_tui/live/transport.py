@@ -6,6 +6,10 @@ never in the URL), and how to open the socket.  It translates every foreign exce
 meets into the package's own tree (:mod:`gemini_live_tui.errors`).
 
 Secrets are held in :class:`Secret`, whose ``repr`` and ``str`` never show the value.
+Once a credential is in the request headers it can still escape three ways, and each is
+closed here: a redirect (never followed, :class:`~gemini_live_tui.errors.RedirectRefused`),
+an error body that echoes it (masked, like every error text), and websockets' DEBUG
+header log (the socket gets a logger that masks it, whatever logging the caller set up).
 """
 
 from __future__ import annotations
@@ -13,17 +17,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import enum
+import logging
 import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import websockets
 from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as _Connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 
 from gemini_live_tui import __version__
-from gemini_live_tui.errors import ConfigError, ConnectionLost, SetupRejected
+from gemini_live_tui.errors import ConfigError, ConnectionLost, RedirectRefused, SetupRejected
 from gemini_live_tui.secret import Secret
+from gemini_live_tui.text_safety import RedactingLogger, safe
 
 __all__ = [
     "Auth",
@@ -282,14 +288,18 @@ async def open_socket(config: TransportConfig) -> ClientConnection:
     """Open the WebSocket with the credential in headers.
 
     Raises:
+        RedirectRefused: the endpoint answered with a redirect (never followed).
         SetupRejected: the server refused the upgrade with an HTTP status (bad key, 404, 429).
         ConnectionLost: the server could not be reached (retryable).
         ConfigError: the credential could not be obtained.
+
+    No error text and no log record carries the credential: each is masked.
     """
-    headers = [("x-goog-api-client", _USER_AGENT), *config.extra_headers]
-    headers.extend(await config.auth.headers())
+    auth_headers = await config.auth.headers()
+    headers = [("x-goog-api-client", _USER_AGENT), *config.extra_headers, *auth_headers]
+    secrets = _secrets_in(auth_headers, config.extra_headers)
     try:
-        return await websockets.connect(
+        return await _NoRedirectConnect(
             config.url,
             additional_headers=headers,
             user_agent_header=_USER_AGENT,
@@ -301,17 +311,73 @@ async def open_socket(config: TransportConfig) -> ClientConnection:
             max_queue=1024,
             # base64 audio barely compresses; deflate would only burn CPU on both ends.
             compression=None,
+            # websockets logs every request header at DEBUG; a caller's basicConfig(DEBUG)
+            # must not print the key.
+            logger=RedactingLogger(logging.getLogger("websockets.client"), secrets),
         )
     except InvalidStatus as exc:
         status = exc.response.status_code
-        body = bytes(exc.response.body or b"")[:200].decode("utf-8", "replace").strip()
+        body = bytes(exc.response.body or b"")[:200].decode("utf-8", "replace")
+        # Upstreams echo the rejected key back ("API key AIza... not valid").
+        body = " ".join(safe(body, secrets).split())
         raise SetupRejected(status, body or f"HTTP {status}") from exc
     except InvalidURI as exc:
-        raise ConfigError(f"endpoint URL is not valid: {exc}") from exc
+        raise ConfigError(f"endpoint URL is not valid: {_describe(exc, secrets)}") from exc
     except (InvalidHandshake, OSError, TimeoutError) as exc:
-        raise ConnectionLost(1006, f"could not connect: {_describe(exc)}") from exc
+        raise ConnectionLost(1006, f"could not connect: {_describe(exc, secrets)}") from exc
 
 
-def _describe(exc: BaseException) -> str:
+# Header names whose values are credentials, also when a caller passes them as extras.
+_CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "x-goog-api-key", "cookie", "proxy-authorization"}
+)
+
+
+def _secrets_in(*header_lists: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """Every credential value in the headers, whole and without its scheme word."""
+    found: list[str] = []
+    for headers in header_lists:
+        for name, value in headers:
+            if name.lower() in _CREDENTIAL_HEADERS and value:
+                found.append(value)
+                # "Bearer ya29..." is echoed as the bare token just as often.
+                _scheme, _, token = value.partition(" ")
+                if token.strip():
+                    found.append(token.strip())
+    return tuple(found)
+
+
+class _NoRedirectConnect(_Connect):
+    """websockets' ``connect`` that refuses every redirect instead of following it.
+
+    websockets strips only ``Authorization`` and ``Cookie`` on a cross-origin redirect and
+    nothing on a same-origin one, so ``x-goog-api-key`` would travel to wherever the
+    ``Location`` points.  The Live API never redirects; a redirect is a misconfigured proxy
+    or an attack, so it ends the attempt.
+    """
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        if isinstance(exc, InvalidStatus) and 300 <= exc.response.status_code < 400:
+            location = exc.response.headers.get("Location", "")
+            return RedirectRefused(exc.response.status_code, _origin_of(self.uri, location))
+        return exc
+
+
+def _origin_of(base: str, location: str) -> str:
+    """``scheme://host:port`` of a redirect target: its path and query may carry secrets."""
+    try:
+        target = urllib.parse.urlsplit(urllib.parse.urljoin(base, location))
+        host = target.hostname or ""
+        port = target.port
+    except ValueError:
+        return "an unreadable location"
+    if not host:
+        return "an unnamed location"
+    shown = f"[{host}]" if ":" in host else host
+    text = f"{target.scheme}://{shown}" + (f":{port}" if port else "")
+    return safe(text)[:120]
+
+
+def _describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     text = str(exc) or type(exc).__name__
-    return text.splitlines()[0][:160]
+    return safe(text.splitlines()[0], secrets)[:160]

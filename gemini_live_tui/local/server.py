@@ -31,6 +31,8 @@ from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from gemini_live_tui.text_safety import RedactingLogger
+
 from .contracts import refusal_for
 from .conversation import Conversation, SessionState
 from .faults import Fault, FaultKind, FaultPlan, Trigger
@@ -219,6 +221,8 @@ class LocalLiveServer:
             compression=None,
             ssl=self._tls.server if self._tls else None,
             server_header="gemini-live-local",
+            # websockets logs request headers at DEBUG: never the client's key.
+            logger=RedactingLogger(logging.getLogger("websockets.server"), [self._api_key or ""]),
         )
 
     async def stop(self) -> None:

@@ -8,7 +8,12 @@ Routes:
 * ``WS /ws?token=...``: the browser protocol (:mod:`.browser_protocol`), each connection
   served by a :class:`~.bridge.BrowserBridge`.
 
-Security rules kept here: the ``Origin`` header is checked against ``ALLOWED_ORIGINS``
+Security rules kept here: every request's ``Host`` must name this server (the loopback
+names or the bound address with the listening port, or an ``ALLOWED_HOSTS`` entry), or it
+is answered 421 before any route runs, so a DNS-rebound page cannot reach the API or the
+socket; origins listed in ``ALLOWED_ORIGINS`` get CORS headers on the API; the page and
+everything under ``/static/`` carry a script-from-self-only CSP with
+``frame-ancestors 'none'``.  The ``Origin`` header is checked against ``ALLOWED_ORIGINS``
 (same origin only by default) on the API and the socket; a socket with a bad origin is
 refused at the handshake (HTTP 403), one with a missing, reused or expired token is
 accepted only to be closed 1008 with a reason the page can show; no upstream session is
@@ -27,11 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from gemini_live_tui.errors import ConfigError
@@ -206,11 +214,74 @@ def create_app(
         Route("/api/health", health),
         Route("/api/auth", auth, methods=["POST"]),
         WebSocketRoute("/ws", websocket_endpoint),
-        Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Mount(
+            "/static",
+            _WithHeaders(StaticFiles(directory=STATIC_DIR), _PAGE_HEADERS),
+            name="static",
+        ),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    # The Host check is outermost: a rebound request is refused before CORS or any route.
+    middleware = [Middleware(_HostCheck, settings=settings)]
+    if settings.allowed_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["content-type"],
+                max_age=600,
+            )
+        )
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.proxy = state
     return app
+
+
+_HOST_REFUSED = "host not allowed (set ALLOWED_HOSTS)"
+
+
+class _HostCheck:
+    """Answers 421 to any request (HTTP or WebSocket upgrade) whose ``Host`` is not ours."""
+
+    def __init__(self, app: ASGIApp, *, settings: ServerSettings) -> None:
+        self._app = app
+        self._settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            server = scope.get("server") or ("", 0)
+            port = int(server[1] or self._settings.port) if len(server) > 1 else 0
+            if not self._settings.host_allowed(Headers(scope=scope).get("host"), port):
+                await self._refuse(scope, receive, send)
+                return
+        await self._app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and "websocket.http.response" not in scope.get(
+            "extensions", {}
+        ):
+            # A server without denial responses: refuse the handshake (HTTP 403).
+            await send({"type": "websocket.close", "code": bp.CLOSE_POLICY})
+            return
+        # A Starlette response answers a WebSocket upgrade with a plain HTTP response too.
+        await PlainTextResponse(_HOST_REFUSED, status_code=421)(scope, receive, send)
+
+
+class _WithHeaders:
+    """Adds fixed headers to every HTTP response of the wrapped app (the static files)."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self._app = app
+        self._headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(self._headers)
+            await send(message)
+
+        await self._app(scope, receive, send_with_headers)
 
 
 def _origin_ok(settings: ServerSettings, headers: Any, scheme: str) -> bool:

@@ -12,6 +12,10 @@ bad setup or garbage frame      ``{"error"}`` then close 1007 (1009 if too big)
 upstream refused or failed      ``{"error"}`` then close 1011; no session stays open
 session time limit              ``{"goAway"}`` shortly before, then close 1000
 ==============================  =========================================================
+
+A page learns only generic reasons for upstream failures (the code and this package's own
+hint): an upstream's words can echo the API key or describe the deployment, so they go to
+the proxy's log, masked, and not to the browser.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from gemini_live_tui.config import qualified_model_name
 from gemini_live_tui.engine.setup import ConversationOptions, setup_for
-from gemini_live_tui.errors import LiveError, SetupRejected
+from gemini_live_tui.errors import LiveError, SetupRejected, close_hint
 from gemini_live_tui.live import (
     Auth,
     Endpoint,
@@ -40,6 +44,7 @@ from gemini_live_tui.live import (
 from gemini_live_tui.protocol import events, types
 from gemini_live_tui.server import browser_protocol as bp
 from gemini_live_tui.server.settings import ServerSettings
+from gemini_live_tui.text_safety import safe
 
 __all__ = [
     "BridgeStatistics",
@@ -273,14 +278,16 @@ class BrowserBridge:
             session = await self._connect(config)
         except SetupRejected as exc:
             self._stats.upstream_failures += 1
+            self._log_upstream("refused the setup", exc)
             raise _Finished(
-                bp.CLOSE_UPSTREAM_ERROR, f"upstream refused the setup: {exc}", error=True
+                bp.CLOSE_UPSTREAM_ERROR,
+                _generic("upstream refused the setup", exc.code),
+                error=True,
             ) from None
         except LiveError as exc:
             self._stats.upstream_failures += 1
-            raise _Finished(
-                bp.CLOSE_UPSTREAM_ERROR, f"upstream unavailable: {exc}", error=True
-            ) from None
+            self._log_upstream("unavailable", exc)
+            raise _Finished(bp.CLOSE_UPSTREAM_ERROR, "upstream unavailable", error=True) from None
         self._stats.sessions += 1
         return session
 
@@ -359,8 +366,9 @@ class BrowserBridge:
             try:
                 await self._forward(session, command)
             except LiveError as exc:
+                self._log_upstream("send failed", exc)
                 raise _Finished(
-                    bp.CLOSE_UPSTREAM_ERROR, f"upstream send failed: {exc}", error=True
+                    bp.CLOSE_UPSTREAM_ERROR, "upstream send failed", error=True
                 ) from None
 
     @staticmethod
@@ -386,7 +394,8 @@ class BrowserBridge:
         async for event in session.events():
             if isinstance(event, events.Closed):
                 stats.upstream_failures += 1
-                reason = f"upstream session ended: {event.reason or 'no reason given'}"
+                self._log_upstream("session ended", f"code {event.code}: {event.reason}")
+                reason = _generic("upstream session ended", event.code)
                 raise _Finished(bp.CLOSE_UPSTREAM_ERROR, reason, error=True)
             frame = event_frame(event)
             if frame is None:
@@ -408,6 +417,12 @@ class BrowserBridge:
             await self._ws.send_text(bp.time_limit_warning(limit - (self._clock() - start)))
         await asyncio.sleep(max(0.0, limit - (self._clock() - start)))
         raise _Finished(bp.CLOSE_NORMAL, "session time limit reached", error=False)
+
+    def _log_upstream(self, what: str, detail: object) -> None:
+        """The upstream's own words, for the operator: escapes stripped, credential masked."""
+        secret = self._transport.auth.secret
+        text = safe(str(detail), [secret.reveal()] if secret is not None else [])
+        logger.warning("upstream %s: %s", what, " ".join(text.split())[:300])
 
     async def _send(self, payload: object) -> None:
         async with self._send_lock:
@@ -433,6 +448,12 @@ def _frame_of(message: Any) -> str | bytes | None:
         return bytes(data)
     text = message.get("text")
     return text if text is not None else ""
+
+
+def _generic(what: str, code: int) -> str:
+    """``what (code N: our hint)``: all a page learns of an upstream failure."""
+    hint = close_hint(code)
+    return f"{what} (code {code}: {hint})" if hint else f"{what} (code {code})"
 
 
 def _close_reason(reason: str) -> str:

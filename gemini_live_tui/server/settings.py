@@ -4,10 +4,11 @@ The variables follow the browser-proxy seed (``GOOGLE_API_KEY`` or ``GEMINI_API_
 ``PROJECT_ID``, ``LOCATION``, ``MODEL``, ``PORT``, ``SESSION_TIME_LIMIT``) plus this
 project's own: ``LIVE_BACKEND`` (``gemini``, ``vertex``, ``local`` for the embedded local
 Live server, or a ``ws://``/``wss://`` URL of any Live-compatible server), ``ALLOWED_ORIGINS``
-(comma-separated; ``*`` allows any), ``TOKEN_STORE_URL`` (``memory://`` or
-``redis://...``), ``HOST`` and a few limits.  Everything is validated here, before any
-I/O, and a bad value raises :class:`~gemini_live_tui.errors.ConfigError` naming the
-variable and the reason.  The API key is kept out of ``repr`` so it cannot reach a log.
+(comma-separated; ``*`` allows any), ``ALLOWED_HOSTS`` (``Host`` names served besides the
+loopback names and the bound address; ``*`` turns the check off), ``TOKEN_STORE_URL``
+(``memory://`` or ``redis://...``), ``HOST`` and a few limits.  Everything is validated
+here, before any I/O, and a bad value raises :class:`~gemini_live_tui.errors.ConfigError`
+naming the variable and the reason.  The API key is kept out of ``repr`` so it cannot reach a log.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ class ServerSettings:
         auth_rate_limit: tokens one client address may get per ``auth_rate_window``.
         auth_rate_window: the rate-limit window in seconds.
         allowed_origins: origins allowed to use the API; empty means same origin only.
+        allowed_hosts: ``Host`` header values served besides the defaults (the bound address,
+            ``localhost``, ``127.0.0.1``, ``[::1]``, each with the listening port); an entry
+            without a port matches any port, ``*`` turns the check off.
         token_store_url: ``memory://`` or ``redis://...``.
         max_message_bytes: the largest WebSocket message accepted (images are the big ones).
         max_audio_frame_bytes: the largest binary audio frame accepted.
@@ -71,6 +75,7 @@ class ServerSettings:
     auth_rate_limit: int = 30
     auth_rate_window: float = 60.0
     allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     token_store_url: str = "memory://"
     max_message_bytes: int = 2 * 1024 * 1024
     max_audio_frame_bytes: int = 64 * 1024
@@ -103,6 +108,8 @@ class ServerSettings:
             raise ConfigError("MAX_SESSIONS: must be at least 1")
         if self.max_audio_frame_bytes > self.max_message_bytes:
             raise ConfigError("MAX_AUDIO_FRAME_BYTES: larger than MAX_MESSAGE_BYTES")
+        for entry in self.allowed_hosts:
+            _check_host_entry(entry)
 
     @property
     def has_api_key(self) -> bool:
@@ -147,6 +154,7 @@ class ServerSettings:
             "auth_rate_limit": _integer(env, "AUTH_RATE_LIMIT", 30),
             "auth_rate_window": _number(env, "AUTH_RATE_WINDOW", 60.0),
             "allowed_origins": _origins(env.get("ALLOWED_ORIGINS", "")),
+            "allowed_hosts": _hosts(env.get("ALLOWED_HOSTS", "")),
             "token_store_url": env.get("TOKEN_STORE_URL", "") or "memory://",
             "max_message_bytes": _integer(env, "MAX_MESSAGE_BYTES", 2 * 1024 * 1024),
             "max_audio_frame_bytes": _integer(env, "MAX_AUDIO_FRAME_BYTES", 64 * 1024),
@@ -176,6 +184,69 @@ class ServerSettings:
             return False
         http_scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
         return origin == f"{http_scheme}://{host.lower()}"
+
+    def host_allowed(self, host: str | None, port: int) -> bool:
+        """Whether a request's ``Host`` header names this server (DNS rebinding defence).
+
+        A page on ``evil.example`` whose name was re-pointed at 127.0.0.1 reaches this
+        server with ``Host: evil.example``; the origin check cannot catch it (to the
+        browser it is same-origin), the ``Host`` check does.  ``port`` is the port the
+        request arrived on.
+        """
+        if "*" in self.allowed_hosts:
+            return True
+        if not host:
+            return False
+        name, sep, given_port = _split_host(host.strip().lower())
+        if sep and not given_port.isdigit():
+            return False
+        number = int(given_port) if sep else None
+        defaults = {"localhost", "127.0.0.1", "[::1]"}
+        bound = self.host.strip().lower()
+        if bound and bound not in ("0.0.0.0", "::", "[::]"):
+            defaults.add(f"[{bound}]" if ":" in bound else bound)
+        # The loopback names count only with the listening port (a bare name only on 80).
+        if name in defaults and (number == port or (number is None and port == 80)):
+            return True
+        for entry in self.allowed_hosts:
+            entry_name, entry_sep, entry_port = _split_host(entry)
+            if entry_name == name and (not entry_sep or int(entry_port) == number):
+                return True
+        return False
+
+
+def _split_host(host: str) -> tuple[str, str, str]:
+    """``(name, ":", port)`` of ``name[:port]``, with ``[v6]`` kept bracketed."""
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return host, "", ""
+        rest = host[end + 1 :]
+        return host[: end + 1], ":" if rest.startswith(":") else "", rest[1:]
+    return host.partition(":") if host.count(":") == 1 else (host, "", "")
+
+
+_HOST_NAME = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_[]:")
+
+
+def _check_host_entry(entry: str) -> None:
+    if entry == "*":
+        return
+    name, sep, port = _split_host(entry)
+    if not name or not set(name) <= _HOST_NAME or (":" in name and not name.startswith("[")):
+        raise ConfigError(f"ALLOWED_HOSTS: {entry!r} is not a host name (like live.example.com)")
+    if sep and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ConfigError(f"ALLOWED_HOSTS: {entry!r} has no valid port after the colon")
+
+
+def _hosts(raw: str) -> tuple[str, ...]:
+    hosts = []
+    for item in raw.split(","):
+        item = item.strip().lower()
+        if item:
+            _check_host_entry(item)
+            hosts.append(item)
+    return tuple(hosts)
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:

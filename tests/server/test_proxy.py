@@ -337,7 +337,9 @@ async def test_upstream_rejection_reaches_browser_as_error(local: LocalLiveServe
     ):
         code, reason, frames = await closed_with(ws)
     assert code == 1011
-    assert reason.startswith("upstream refused the setup: setup rejected with code 1008")
+    assert reason == (
+        "upstream refused the setup (code 1008: check the model name and the API version)"
+    )
     assert frames[0]["error"]["code"] == 1011
 
 
@@ -411,7 +413,7 @@ async def test_fatal_upstream_close_reaches_browser(local: LocalLiveServer) -> N
         await local.inject(Fault.close(1007, "Request contains an invalid argument."))
         code, reason, frames = await closed_with(ws)
     assert code == 1011
-    assert reason == "upstream session ended: Request contains an invalid argument."
+    assert reason == "upstream session ended (code 1007: check the API key and the setup fields)"
     assert frames[-1]["error"]["code"] == 1011
 
 
