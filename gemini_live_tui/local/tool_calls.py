@@ -21,7 +21,7 @@ import random
 import re
 import shlex
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote
@@ -53,6 +53,7 @@ ABORTED = "The operation was aborted."
 
 Behavior = Literal["BLOCKING", "NON_BLOCKING", "TEXT_ONLY"]
 PendingInput = Literal["abort", "barge_in"]
+Describer = Callable[[Mapping[str, Any], Any], str]
 
 
 @dataclass(frozen=True)
@@ -254,9 +255,7 @@ _TARGETS = re.compile(
     r"(?:which|what)\s+(?:screens|windows)\b|screen\s+targets)\b",
     re.IGNORECASE,
 )
-_DEVICE = (
-    r"(?P<device>mic|microphone|speakers?|sound|audio|voice)"  # the thing switched
-)
+_DEVICE = r"(?P<device>mic|microphone|speakers?|sound|audio|voice)"  # the thing switched
 _SWITCH = re.compile(
     r"\b(?P<verb>mute|unmute|silence)\s+(?:the\s+|my\s+|your\s+)?" + _DEVICE + r"\b"
     r"|\bturn\s+(?P<onoff>on|off)\s+(?:the\s+|my\s+|your\s+)?"
@@ -348,7 +347,7 @@ def _phrase(text: str, tools: Declared) -> tuple[Call, ...] | Search | None:
         return (Call("list_screen_targets", {}),)
     switch = _SWITCH.search(text)
     if switch:
-        device = (switch.group("device") or switch.group("device2") or switch.group("device3"))
+        device = switch.group("device") or switch.group("device2") or switch.group("device3")
         verb = (switch.group("verb") or "").lower()
         onoff = (switch.group("onoff") or switch.group("onoff2") or "").lower()
         name = "set_microphone" if device.lower() in _MIC_WORDS else "set_speaker"
@@ -572,7 +571,7 @@ def _set_timer(args: Mapping[str, Any], result: Any) -> str:
     return f'Timer "{label}" set for {float(seconds):g} seconds'
 
 
-def _switch(device: str) -> Any:
+def _switch(device: str) -> Describer:
     def describe(args: Mapping[str, Any], result: Any) -> str:
         return f"The {device} is now {'on' if args['enabled'] else 'off'}"
 
@@ -600,7 +599,7 @@ def _app_state(args: Mapping[str, Any], result: Any) -> str:
     return "App state: " + ", ".join(f"{k} {json.dumps(v)}" for k, v in sorted(result.items()))
 
 
-_DESCRIBERS: dict[str, Any] = {
+_DESCRIBERS: dict[str, Describer] = {
     "list_files": _list_files,
     "read_file": _read_file,
     "search_files": _search_files,
