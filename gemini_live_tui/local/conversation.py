@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import random
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from gemini_live_tui.model_contracts import contract_for
+from gemini_live_tui.model_contracts import ModelContract, contract_for
 
 from . import audio, tool_calls
 from .images import ReceivedImage, describe
@@ -58,6 +59,9 @@ _TEXT_PART_SECONDS = 0.08
 _WORDS_PER_TEXT_PART = 3
 _AUDIO_TOKENS_PER_SECOND = 25  # the published billing rate, both directions
 _IMAGE_TOKENS = 258
+# 3.8 Live spends about this many thought tokens per turn on its own (model-contracts.md
+# section 1, measured by hermes-gemini-live).
+_38_THOUGHT_TOKENS = 940
 
 
 @dataclass
@@ -70,6 +74,16 @@ class SessionState:
     # Every function-call id this session issued: a late answer to one of them (cancelled,
     # lost in a resume) is ignored; an id never issued is an invalid argument.
     call_ids: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """Prompt tokens of one reply, by where they came from."""
+
+    text: int = 0
+    image: int = 0
+    audio: int = 0
+    tool_use: int = 0  # function results fed back to the model
 
 
 @dataclass
@@ -163,6 +177,9 @@ class Conversation:
             self._contract is None or self._contract.audio_stream_end_ends_turn
         )
         self._rng = random.Random(f"{connection_id}-{state.session_id}")
+        thinking = generation.get("thinkingConfig") or {}
+        self._thinking = _thinks(thinking, self._contract)
+        self._show_thoughts = self._thinking and bool(thinking.get("includeThoughts"))
         history = setup.get("historyConfig") or {}
         self._seeding_history = bool(history.get("initialHistoryInClientContent"))
         self._pending = Turn()  # user input waiting for the end of its turn
@@ -422,7 +439,8 @@ class Conversation:
         text = "; ".join(
             tool_calls.describe_result(c.call.name, c.call.args, result) for c, result, _ in results
         )
-        self._start_reply(f"{text} (turn {turn})", None, len(text) // 4, turn=turn)
+        used = sum(_tokens_of(result) for _, result, _ in results)
+        self._start_reply(f"{text} (turn {turn})", None, Prompt(tool_use=used), turn=turn)
 
     async def _background_result(self, open_call: OpenCall, result: Any, scheduling: str) -> None:
         """A NON_BLOCKING call's (possibly partial) result, handled as ``scheduling`` says."""
@@ -443,7 +461,7 @@ class Conversation:
         self._start_reply(
             f"{text} (turn {open_call.turn})",
             None,
-            len(text) // 4,
+            Prompt(tool_use=_tokens_of(result)),
             turn=open_call.turn,
         )
 
@@ -472,10 +490,10 @@ class Conversation:
                 {"serverContent": {"inputTranscription": {"text": "", "finished": True}}}
             )
         self.state.transcript.append(text or f"[speech {seconds:.2f} s]")
-        prompt_tokens = (
-            len(text) // 4
-            + len(turn.images) * _IMAGE_TOKENS
-            + math.ceil(seconds * _AUDIO_TOKENS_PER_SECOND)
+        prompt_tokens = Prompt(
+            text=len(text) // 4,
+            image=len(turn.images) * _IMAGE_TOKENS,
+            audio=math.ceil(seconds * _AUDIO_TOKENS_PER_SECOND),
         )
         planned = tool_calls.plan(text, self._tools)
         if isinstance(planned, Search):
@@ -535,13 +553,14 @@ class Conversation:
         if all(c.behavior == "NON_BLOCKING" for c in opened):
             # The call does not hold the turn: the model keeps talking while the client works.
             names = " and ".join(c.call.name for c in opened)
-            self._start_reply(f"I'm on it: calling {names}. (turn {number})", None, 0, turn=number)
+            filler = f"I'm on it: calling {names}. (turn {number})"
+            self._start_reply(filler, None, Prompt(), turn=number)
 
     def _start_reply(
         self,
         text: str,
         pcm: bytes | None,
-        prompt_tokens: int,
+        prompt_tokens: Prompt,
         *,
         turn: int,
         grounding: dict[str, Any] | None = None,
@@ -558,7 +577,7 @@ class Conversation:
         self,
         text: str,
         pcm: bytes | None,
-        prompt_tokens: int,
+        prompt_tokens: Prompt,
         previous: asyncio.Task[None] | None,
         turn: int,
         grounding: dict[str, Any] | None,
@@ -568,6 +587,11 @@ class Conversation:
             await asyncio.shield(previous)
         self._replying = True
         self._reply_turn = turn
+        thought = f"Thinking about how to answer: {text[:60]}"
+        if self._show_thoughts:
+            # A thought summary comes before the answer, as its own text part.
+            summary = {"text": thought, "thought": True}
+            await self._emit({"serverContent": {"modelTurn": self._model_turn([summary])}})
         if self._resumption:
             await self._send_handle(resumable=False)
         words = text.split(" ")
@@ -605,7 +629,12 @@ class Conversation:
             response_tokens = max(1, len(text) // 4)
             modality = "TEXT"
         await self._emit({"serverContent": {"generationComplete": True}})
-        await self._finish_turn_events(usage=self._usage(prompt_tokens, response_tokens, modality))
+        usage = self._usage(prompt_tokens, response_tokens, modality)
+        if self._thinking:
+            thoughts = _38_THOUGHT_TOKENS if self._always_thinks() else max(1, len(thought) // 4)
+            usage["thoughtsTokenCount"] = thoughts
+            usage["totalTokenCount"] += thoughts
+        await self._finish_turn_events(usage=usage)
 
     async def _after_chunk(self, index: int, seconds: float) -> None:
         if index == 0:
@@ -671,19 +700,41 @@ class Conversation:
 
     # ------------------------------------------------------------------ helpers
 
+    def _always_thinks(self) -> bool:
+        return self._contract is not None and self._contract.family == "3.8 live"
+
     def _model_turn(self, parts: list[dict[str, Any]]) -> dict[str, Any]:
         # Vertex labels the model turn; the Developer API leaves the role out.
         return {"role": "model", "parts": parts} if self._vertex else {"parts": parts}
 
-    def _usage(self, prompt: int, response: int, modality: str) -> dict[str, Any]:
+    def _usage(self, prompt: Prompt, response: int, modality: str) -> dict[str, Any]:
+        """Per-turn counts with details per modality (live-protocol.md section 3.4)."""
         out = "candidates" if self._vertex else "response"
-        return {
-            "promptTokenCount": prompt,
+        details = [
+            {"modality": name, "tokenCount": count}
+            for name, count in (
+                ("TEXT", prompt.text),
+                ("IMAGE", prompt.image),
+                ("AUDIO", prompt.audio),
+            )
+            if count
+        ]
+        total_prompt = prompt.text + prompt.image + prompt.audio
+        usage: dict[str, Any] = {
+            "promptTokenCount": total_prompt,
             f"{out}TokenCount": response,
-            "totalTokenCount": prompt + response,
-            "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
+            "promptTokensDetails": details or [{"modality": "TEXT", "tokenCount": 0}],
             f"{out}TokensDetails": [{"modality": modality, "tokenCount": response}],
         }
+        total = total_prompt + response
+        if prompt.tool_use:
+            usage["toolUsePromptTokenCount"] = prompt.tool_use
+            usage["toolUsePromptTokensDetails"] = [
+                {"modality": "TEXT", "tokenCount": prompt.tool_use}
+            ]
+            total += prompt.tool_use
+        usage["totalTokenCount"] = total
+        return usage
 
     async def _send_handle(self, *, resumable: bool) -> None:
         # While generating or waiting on tools the real service sends no usable handle.
@@ -694,6 +745,25 @@ class Conversation:
         if self._transparent:
             update["lastConsumedClientMessageIndex"] = str(self._consumed)
         await self._emit({"sessionResumptionUpdate": update})
+
+
+def _thinks(config: dict[str, Any], contract: ModelContract | None) -> bool:
+    """Whether the model thinks this session (live-protocol.md section 7, the contract table)."""
+    budget = config.get("thinkingBudget")
+    if budget == 0:
+        return False  # 0 turns thinking off where a budget is honoured
+    if contract is None:
+        return bool(config.get("thinkingLevel") or budget)
+    mode = contract.thinking.mode
+    if mode == "forbidden":
+        # 3.8 Live takes no thinkingConfig but reasons on its own ("interleaved reasoning").
+        return contract.family == "3.8 live"
+    return True  # 2.5 dynamic by default, 3.1 MINIMAL by default, extended thinking required
+
+
+def _tokens_of(value: Any) -> int:
+    """About four characters per token, as for text."""
+    return max(1, len(json.dumps(value, default=str)) // 4)
 
 
 def _spread(words: list[str], count: int) -> list[str]:
