@@ -288,7 +288,7 @@ _LIST = re.compile(
     re.IGNORECASE,
 )
 _READ = re.compile(
-    r"\b(?:read|open|cat)\s+(?:me\s+)?(?:the\s+)?(?:file\s+)?(?P<path>[^\s,;!?]+)",
+    r"\b(?P<verb>read|open|cat)\s+(?:me\s+)?(?:the\s+)?(?P<file>file\s+)?(?P<path>[^\s,;!?]+)",
     re.IGNORECASE,
 )
 _WRITE = re.compile(
@@ -371,7 +371,10 @@ def _phrase(text: str, tools: Declared) -> tuple[Call, ...] | Search | None:
     if has("read_file"):
         for read in _READ.finditer(text):
             path = _clean_path(read.group("path"))
-            if path and path.lower() not in _NOT_A_PATH:
+            # "open source", "cat videos": only "read X", "open the file X" or a path-like X.
+            pathlike = read.group("file") or read.group("verb").lower() == "read"
+            pathlike = pathlike or "." in path or "/" in path
+            if path and path.lower() not in _NOT_A_PATH and pathlike:
                 return (Call("read_file", {"path": path}),)
     return _mcp(text, tools)
 

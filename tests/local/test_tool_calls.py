@@ -155,6 +155,8 @@ PHRASES = [
     ("Please list the files in src.", Call("list_files", {"path": "src"})),
     ("what files are there?", Call("list_files", {"path": "."})),
     ("read README.md", Call("read_file", {"path": "README.md"})),
+    ("open src/main.py", Call("read_file", {"path": "src/main.py"})),
+    ("cat the file LICENSE", Call("read_file", {"path": "LICENSE"})),
     ("could you read the file docs/notes.txt?", Call("read_file", {"path": "docs/notes.txt"})),
     ("run ls", Call("run_command", {"argv": ["ls"]})),
     ("run the command ls -la", Call("run_command", {"argv": ["ls", "-la"]})),
@@ -192,7 +194,8 @@ def test_phrases_plan_calls_of_the_app_tools(box: Toolbox, text: str, expected: 
 
 def test_plain_talk_plans_nothing(box: Toolbox) -> None:
     tools = declared(wire_tools(box.all_tools()))
-    for text in ["hello there", "how are you?", "read", "open the file", ""]:
+    talk = ["hello there", "how are you?", "read", "open the file", "open source rocks", ""]
+    for text in talk:
         assert plan(text, tools) is None, text
 
 
