@@ -7,6 +7,7 @@ server runs with a throwaway certificate and the SDK gets a context that trusts 
 from __future__ import annotations
 
 import asyncio
+import math
 
 import numpy as np
 import pytest
@@ -157,3 +158,53 @@ async def test_sdk_ephemeral_token_uses_the_constrained_method() -> None:
         assert messages[-1].server_content.turn_complete
         assert server.records[0].route.constrained
         assert server.records[0].route.api_version == "v1alpha"
+
+
+async def test_sdk_non_blocking_tool_turn_on_native_audio() -> None:
+    """NON_BLOCKING: the SDK sees the call, a filler turn, then the result in its own turn."""
+    async with LocalLiveServer(tls=True, speed=math.inf) as server:
+        client = _client(server)
+        declaration = types.FunctionDeclaration(
+            name="list_files",
+            description="List a folder",
+            parameters=types.Schema(
+                type="OBJECT", properties={"path": types.Schema(type="STRING")}
+            ),
+            behavior=types.Behavior.NON_BLOCKING,
+        )
+        config = types.LiveConnectConfig(
+            response_modalities=["AUDIO"],
+            output_audio_transcription=types.AudioTranscriptionConfig(),
+            tools=[types.Tool(function_declarations=[declaration])],
+        )
+        model = "gemini-2.5-flash-native-audio-preview-12-2025"
+        async with client.aio.live.connect(model=model, config=config) as session:  # type: ignore[attr-defined]
+            await session.send_realtime_input(text="list the files")
+            call = None
+            filler = ""
+            async for message in session.receive():
+                if message.tool_call:
+                    call = message.tool_call.function_calls[0]
+                content = message.server_content
+                if content and content.output_transcription:
+                    filler += content.output_transcription.text or ""
+            assert call is not None and call.name == "list_files" and call.args == {"path": "."}
+            assert filler == "I'm on it: calling list_files. (turn 1)"
+            await session.send_tool_response(
+                function_responses=[
+                    types.FunctionResponse(
+                        id=call.id,
+                        name=call.name,
+                        response={"ok": True, "result": {"path": ".", "entries": []}},
+                        scheduling=types.FunctionResponseScheduling.WHEN_IDLE,
+                    )
+                ]
+            )
+            said = "".join(
+                m.server_content.output_transcription.text or ""
+                for m in await _turn(session)
+                if m.server_content and m.server_content.output_transcription
+            )
+        assert said == "The folder . is empty (turn 1)"
+        sent = [m for m in server.received if "toolResponse" in m]
+        assert sent[0]["toolResponse"]["functionResponses"][0]["scheduling"] == "WHEN_IDLE"
