@@ -196,7 +196,9 @@ async def test_goaway_reconnects_at_once_and_nothing_sent_is_lost() -> None:
     async def first(peer: Peer) -> None:
         await peer.accept_setup()
         await peer.send({"sessionResumptionUpdate": {"newHandle": "h-go", "resumable": True}})
-        await peer.recv()  # "before"
+        await peer.recv()  # "before", answered: it is not sent again
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "seen"}]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
         await peer.send({"goAway": {"timeLeft": "50s"}})
         await peer.ws.wait_closed()
         old_closed.set()
@@ -272,11 +274,12 @@ async def test_audio_queue_is_bounded_dropping_the_oldest_and_text_is_kept() -> 
         sleep.release.set()
         await wait_for_event(session, events.Reconnected)
         peer = server.peers[1]
-        await peer.wait_received(10)
+        await peer.wait_received(11)
         texts = [
             m["realtimeInput"]["text"] for m in peer.received[1:] if "text" in m["realtimeInput"]
         ]
-        assert texts == [f"text-{n}" for n in range(6)]
+        # "drop now" reached the lost connection unanswered: it goes again, first.
+        assert texts == ["drop now", *(f"text-{n}" for n in range(6))]
         audio_first_bytes = [
             base64.b64decode(m["realtimeInput"]["audio"]["data"])[0]
             for m in peer.received[1:]
@@ -464,3 +467,34 @@ async def test_events_nobody_claims_are_bounded_and_counted(
         assert session.statistics().unclaimed_events_dropped == 5
         kept = [type(e).__name__ async for e in session.events()]
         assert kept == ["ModelText", "TurnComplete", "Closed"]
+
+
+async def test_text_the_server_took_but_never_answered_is_sent_again_after_resume() -> None:
+    async def take_and_vanish(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.send({"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}})
+        await peer.recv()  # the bytes arrived; no reply, then the connection dies
+        peer.drop()
+
+    async def answer(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.recv()
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "ok"}]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
+        while True:
+            await peer.recv()
+
+    sleep = RecordingSleep()
+    async with scripted_server(take_and_vanish, answer) as server:
+        session = await Session.connect(make_config(server.url), sleep=sleep)
+        await wait_for_event(session, events.SessionResumptionUpdate)
+        await session.send_audio(b"\0\0" * 160)  # a live frame: not resent
+        await session.send_text("please do not lose me")
+        await wait_for_event(session, events.Reconnected)
+        await wait_for_event(session, events.TurnComplete)
+        resumed = server.peers[1].received
+        assert resumed[0]["setup"]["sessionResumption"] == {"handle": "h1"}
+        assert resumed[1] == {"realtimeInput": {"text": "please do not lose me"}}
+        stats = session.statistics()
+        assert (stats.resent_messages, stats.unacked_messages) == (1, 0)
+        await session.close()
