@@ -21,6 +21,8 @@ __all__ = ["FATAL_CLOSE_CODES", "ReconnectPolicy", "is_retryable"]
 FATAL_CLOSE_CODES = frozenset({1007, 1008, 1009})
 # 1000 is a normal end of session.
 NORMAL_CLOSE = 1000
+# HTTP statuses of an upgrade refused by an unwell server: retried like a dropped network.
+_SERVER_ERRORS = range(500, 600)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -65,7 +67,10 @@ class ReconnectPolicy:
 
 def is_retryable(error: BaseException) -> bool:
     """The one place that decides whether a failure is worth a reconnect."""
-    if isinstance(error, SetupRejected | ConfigError):
+    if isinstance(error, SetupRejected):
+        # An HTTP 5xx refusing the upgrade is the front end being unwell, not our setup.
+        return _SERVER_ERRORS.start <= error.code < _SERVER_ERRORS.stop
+    if isinstance(error, ConfigError):
         return False
     if isinstance(error, ConnectionLost):
         if error.code == NORMAL_CLOSE or error.code in FATAL_CLOSE_CODES:

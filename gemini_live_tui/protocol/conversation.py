@@ -9,8 +9,9 @@ or a thread; the session feeds it what happened and does what it answers:
 - ``receive(conn, frame)``: a server frame, decoded once; answers the events to publish
   and what to do next (a ``goAway`` starts the replacement connection now);
 - ``lost(conn, error)``: a connection or an attempt failed; answers retry (after the delay
-  the injected backoff gives: the caller sleeps) or give up, and starts afresh once when a
-  resumption handle is refused;
+  the injected backoff gives: the caller sleeps) or give up, and starts afresh once (at
+  once, costing no attempt) when a resumption handle is refused: a 1007/1008 close of the
+  resumed setup; an HTTP 5xx or a network failure is retried with the same handle;
 - ``send(frame, lane)``, ``next_to_write()``, ``written(conn, item)``: the outbox and the
   one keep, wait or drop policy (:class:`Lane`), and what a lost connection had been
   written but never answered (resent after the reconnect, see *Unanswered sends*);
@@ -461,14 +462,16 @@ class Conversation:
         self._opening = None
         if self.phase is Phase.CONNECTING:
             return self._finish(_closed_by(error))
-        if link.resumed and isinstance(error, SetupRejected):
-            # The handle may have expired (they live about 2 h): start afresh once.
+        if link.resumed and _refuses_resumption(error):
+            # The handle may have expired (they live about 2 h): start afresh once.  The
+            # server answered at once, so this costs no backoff slot and no wait.
             self._handle = None
             self._stats.refused_resumptions += 1
             self._reason = f"resumption refused: {error.reason or error.code}"
+            self._attempts -= 1
             return [
                 Note(f"resumption refused ({error.code}); reconnecting without a handle"),
-                *self._next_attempt(),
+                *self._next_attempt(immediate=True),
             ]
         if not self._is_retryable(error):
             return self._finish(_closed_by(error))
@@ -483,7 +486,7 @@ class Conversation:
         self._reason = reason
         return self._next_attempt()
 
-    def _next_attempt(self) -> list[Action]:
+    def _next_attempt(self, *, immediate: bool = False) -> list[Action]:
         self._attempts += 1
         attempt = self._attempts
         if not self._backoff.allows(attempt):
@@ -494,7 +497,7 @@ class Conversation:
                 )
             )
         step = attempt - 1 if self._immediate else attempt
-        delay = 0.0 if step == 0 else self._backoff.delay(step)
+        delay = 0.0 if step == 0 or immediate else self._backoff.delay(step)
         connect = self._connect(delay)
         return [
             Note(f"reconnect attempt {attempt} in {delay:.2f} s: {self._reason}"),
@@ -628,6 +631,18 @@ _TURN_CONTENT = (
     ev.OutputTranscription,
     ev.ToolCall,
 )
+
+
+# The close codes (after the upgrade, during setup) with which a server refuses a setup's
+# content; on a resumed setup that means the handle: the service documents no text of its own
+# for an unknown or expired handle (the local server says 1007 "invalid argument").  An HTTP
+# status (a 503 from a front end) says nothing about the handle and never drops it.
+_REFUSAL_CODES = frozenset({1007, 1008})
+
+
+def _refuses_resumption(error: LiveError) -> bool:
+    """Whether a resumed setup's failure refuses its handle (not a 5xx, not the network)."""
+    return isinstance(error, SetupRejected) and error.code in _REFUSAL_CODES
 
 
 def _closed_by(error: LiveError) -> ev.Closed:

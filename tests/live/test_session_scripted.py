@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -497,4 +498,46 @@ async def test_text_the_server_took_but_never_answered_is_sent_again_after_resum
         assert resumed[1] == {"realtimeInput": {"text": "please do not lose me"}}
         stats = session.statistics()
         assert (stats.resent_messages, stats.unacked_messages) == (1, 0)
+        await session.close()
+
+
+async def test_an_http_503_during_the_reconnect_is_retried_with_the_same_handle() -> None:
+    from websockets.asyncio.server import serve
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    setups: list[dict[str, Any]] = []
+    upgrades = 0
+
+    def unavailable_once(connection: Any, request: Any) -> Response | None:
+        nonlocal upgrades
+        upgrades += 1
+        if upgrades == 2:
+            return Response(503, "Service Unavailable", Headers(), b"UNAVAILABLE")
+        return None
+
+    async def handler(ws: Any) -> None:
+        setup = json.loads(await ws.recv())["setup"]
+        setups.append(setup)
+        await ws.send(json.dumps({"setupComplete": {}}).encode())
+        if len(setups) == 1:
+            update = {"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}}
+            await ws.send(json.dumps(update).encode())
+            await ws.recv()
+            ws.transport.abort()
+            return
+        await ws.wait_closed()
+
+    sleep = RecordingSleep()
+    async with serve(handler, "127.0.0.1", 0, process_request=unavailable_once) as srv:
+        port = next(iter(srv.sockets)).getsockname()[1]
+        session = await Session.connect(make_config(f"ws://127.0.0.1:{port}/ws"), sleep=sleep)
+        await wait_for_event(session, events.SessionResumptionUpdate)
+        await session.send_text("x")
+        second = [await wait_for_event(session, events.Reconnecting) for _ in range(2)][1]
+        assert second.attempt == 2 and "503" in second.reason
+        reconnected = await wait_for_event(session, events.Reconnected)
+        assert reconnected.resumed
+        assert setups[1]["sessionResumption"] == {"handle": "h1"}
+        assert session.statistics().refused_resumptions == 0
         await session.close()

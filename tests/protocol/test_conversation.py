@@ -269,3 +269,30 @@ def test_unacknowledged_messages_are_bounded() -> None:
     drain(conv)
     stats = conv.statistics()
     assert (stats.unacked_messages, stats.unacked_forgotten) == (2, 3)
+
+
+def test_a_5xx_during_the_reconnect_keeps_the_handle_and_a_refusal_costs_no_slot() -> None:
+    conv = opened()
+    conv.receive(1, handle("h1"))
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    assert setup_of(conv, retry.conn)["sessionResumption"] == {"handle": "h1"}
+    unavailable = conv.lost(retry.conn, SetupRejected(503, "HTTP 503"))
+    assert reconnecting(unavailable) == [(2, 1.0)]
+    (again,) = connects(unavailable)
+    assert setup_of(conv, again.conn)["sessionResumption"] == {"handle": "h1"}
+    refused = conv.lost(again.conn, SetupRejected(1007, "Request contains an invalid argument."))
+    assert reconnecting(refused) == [(2, 0.0)]  # at once, and the same attempt number
+    (fresh,) = connects(refused)
+    assert setup_of(conv, fresh.conn)["sessionResumption"] == {}
+    assert conv.statistics().refused_resumptions == 1
+    network = conv.lost(fresh.conn, ConnectionLost(1006, "could not connect: refused"))
+    assert reconnecting(network) == [(3, 2.0)]
+
+
+def test_an_http_4xx_during_the_reconnect_ends_the_session() -> None:
+    conv = opened()
+    conv.receive(1, handle("h1"))
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    conv.setup_frame(retry.conn)
+    final = conv.lost(retry.conn, SetupRejected(403, "PERMISSION_DENIED"))
+    assert final[-1] == ev.Closed(code=403, reason="PERMISSION_DENIED")
