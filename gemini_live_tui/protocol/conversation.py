@@ -61,7 +61,7 @@ import collections
 import dataclasses
 import enum
 from collections.abc import Callable
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, TypeGuard
 
 import msgspec
 
@@ -640,7 +640,7 @@ _TURN_CONTENT = (
 _REFUSAL_CODES = frozenset({1007, 1008})
 
 
-def _refuses_resumption(error: LiveError) -> bool:
+def _refuses_resumption(error: LiveError) -> TypeGuard[SetupRejected]:
     """Whether a resumed setup's failure refuses its handle (not a 5xx, not the network)."""
     return isinstance(error, SetupRejected) and error.code in _REFUSAL_CODES
 
