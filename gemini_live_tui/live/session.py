@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from gemini_live_tui.errors import (
     ConfigError,
     ConnectionLost,
+    FrameTooLarge,
     LiveError,
     ProtocolError,
     SessionClosed,
@@ -462,10 +463,10 @@ class Session:
             return ws
         except ConnectionClosed as exc:
             self._sockets.pop(conn, None)
-            code, reason = _close_info(exc)
-            if code in FATAL_CLOSE_CODES:
-                raise SetupRejected(code, reason) from exc
-            raise ConnectionLost(code, reason) from exc
+            lost = _lost_by(exc, transport.max_message_size)
+            if lost.code in FATAL_CLOSE_CODES and not isinstance(lost, FrameTooLarge):
+                raise SetupRejected(lost.code, lost.reason) from exc
+            raise lost from exc
         except TimeoutError as exc:
             self._forget(conn, ws, "setup timeout")
             raise ConnectionLost(
@@ -481,7 +482,7 @@ class Session:
             try:
                 frame = await ws.recv()
             except ConnectionClosed as exc:
-                lost = ConnectionLost(*_close_info(exc))
+                lost = _lost_by(exc, self._config.transport.max_message_size)
                 break
             self._act(self._machine.receive(conn, frame))
         self._sockets.pop(conn, None)
@@ -504,6 +505,13 @@ class Session:
 async def _quiet_close(ws: ClientConnection, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
         await ws.close(code, reason)
+
+
+def _lost_by(exc: ConnectionClosed, limit: int) -> ConnectionLost:
+    """What ended a connection: the server's close, or our 1009 for an oversized message."""
+    if exc.sent is not None and exc.sent.code == 1009:
+        return FrameTooLarge(limit)
+    return ConnectionLost(*_close_info(exc))
 
 
 def _close_info(exc: ConnectionClosed) -> tuple[int, str]:

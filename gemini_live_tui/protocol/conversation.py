@@ -68,6 +68,7 @@ import msgspec
 from gemini_live_tui.errors import (
     ConfigError,
     ConnectionLost,
+    FrameTooLarge,
     LiveError,
     SessionClosed,
     SetupRejected,
@@ -210,6 +211,8 @@ class ConversationStatistics:
     """Written messages sent again after their connection was lost unanswered."""
     unacked_forgotten: int = 0
     """Unacknowledged messages forgotten (as if consumed) to keep the set bounded."""
+    oversized_frames: int = 0
+    """Connections we closed 1009 because a server message exceeded ``max_message_size``."""
 
     @property
     def dropped_media_messages(self) -> int:
@@ -289,6 +292,10 @@ class Conversation:
         self._reason = ""
         self._last_code = 1006
         self._ever_open = False
+        # Attempts of the last outage, continued when the connection it opened dies of an
+        # oversized message before a turn completes: otherwise a server that sends one on
+        # every connection is reconnected to forever at attempt 1.
+        self._carried = 0
 
     # ------------------------------------------------------------------- state
 
@@ -389,6 +396,7 @@ class Conversation:
         """Follow the server's turns on ``link``: a turn that starts answers earlier writes."""
         if isinstance(event, ev.TurnComplete | ev.Interrupted):
             link.in_turn = False
+            self._carried = 0  # a healthy connection: the next outage counts from 1
         elif isinstance(event, _TURN_CONTENT) and not link.in_turn:
             link.in_turn = True
             link.turns += 1
@@ -432,7 +440,7 @@ class Conversation:
         self._stats.reconnects += 1
         if link.resumed:
             self._stats.resumed_reconnects += 1
-        self._attempts = 0
+        self._carried, self._attempts = self._attempts, 0
         actions.append(ev.Reconnected(resumed=link.resumed))
         return actions
 
@@ -450,9 +458,12 @@ class Conversation:
             # A goAway or reconfigure replacement is under way: its outcome decides.
             return []
         closed = _closed_by(error)
+        if isinstance(error, FrameTooLarge):
+            self._stats.oversized_frames += 1
         if not self._is_retryable(error) or not self._backoff.allows(1):
             return self._finish(closed)
         self.phase = Phase.RECONNECTING
+        self._attempts = self._carried if isinstance(error, FrameTooLarge) else 0
         self._immediate = False
         self._reason = str(error)
         self._last_code = closed.code

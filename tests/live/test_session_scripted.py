@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 from typing import Any
 
@@ -541,3 +542,30 @@ async def test_an_http_503_during_the_reconnect_is_retried_with_the_same_handle(
         assert setups[1]["sessionResumption"] == {"handle": "h1"}
         assert session.statistics().refused_resumptions == 0
         await session.close()
+
+
+async def test_a_frame_over_max_size_closes_1009_is_counted_and_backs_off_to_giving_up() -> None:
+    async def oversized(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.send({"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}})
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "x" * 4096}]}}})
+
+    sleep = RecordingSleep()
+    policy = ReconnectPolicy(base_delay=0.1, max_delay=1.0, max_attempts=3, jitter=0.0)
+    async with scripted_server(oversized) as server:
+        config = make_config(server.url, policy=policy)
+        transport = dataclasses.replace(config.transport, max_message_size=1024)
+        session = await Session.connect(
+            dataclasses.replace(config, transport=transport), sleep=sleep
+        )
+        attempts = []
+        async with asyncio.timeout(10):
+            while not isinstance(event := await session.next_event(), events.Closed):
+                if isinstance(event, events.Reconnecting):
+                    attempts.append(event.attempt)
+        assert attempts == [1, 2, 3]
+        assert sleep.delays == [0.1, 0.2, 0.4]
+        assert "gave up after 3 attempts" in event.reason
+        assert event.code == 1009
+        assert session.statistics().oversized_frames == 4
+        assert len(server.peers) == 4
