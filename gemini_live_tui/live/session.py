@@ -69,6 +69,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # An event stream nobody has claimed yet keeps at most this many events.
 _BACKLOG_LIMIT = 10_000
+# A subscriber this far behind is coalesced and dropped for (live.fanout): about 40 s of
+# 20 ms audio chunks, a few MB.
+_SUBSCRIBER_LIMIT = 2000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -112,6 +115,10 @@ class SessionStatistics(ConversationStatistics):
 
     unclaimed_events_dropped: int = 0
     """Events lost because nobody called ``events()``/``next_event()`` for a long while."""
+    events_dropped_slow_subscriber: int = 0
+    """Events (audio, voice activity, usage) dropped for a subscriber that fell behind."""
+    events_coalesced_slow_subscriber: int = 0
+    """Text deltas merged into an earlier one for a subscriber that fell behind."""
     last_round_trip: float | None = None
 
     @property
@@ -165,7 +172,7 @@ class Session:
         self._background: set[asyncio.Task[None]] = set()
         self._watchers: list[asyncio.Future[None]] = []
         self._write_lock = asyncio.Lock()
-        self._fanout = Fanout(backlog_limit=_BACKLOG_LIMIT)
+        self._fanout = Fanout(backlog_limit=_BACKLOG_LIMIT, subscriber_limit=_SUBSCRIBER_LIMIT)
         self._next_stream: EventStream | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._last_round_trip: float | None = None
@@ -238,6 +245,8 @@ class Session:
         return SessionStatistics(
             **dataclasses.asdict(self._machine.statistics()),
             unclaimed_events_dropped=self._fanout.unclaimed_dropped,
+            events_dropped_slow_subscriber=self._fanout.slow_dropped,
+            events_coalesced_slow_subscriber=self._fanout.slow_coalesced,
             last_round_trip=self._last_round_trip,
         )
 
@@ -269,7 +278,10 @@ class Session:
 
     def events(self) -> EventStream:
         """An async iterator over every event from now on (the first caller also gets the
-        events since connect).  It ends after the final ``Closed`` event."""
+        events since connect).  It ends after the final ``Closed`` event.
+
+        The stream is bounded: a subscriber that falls far behind gets text deltas
+        coalesced and audio dropped (counted; see :mod:`gemini_live_tui.live.fanout`)."""
         return self._fanout.subscribe()
 
     async def next_event(self) -> ev.Event | None:

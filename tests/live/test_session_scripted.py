@@ -569,3 +569,34 @@ async def test_a_frame_over_max_size_closes_1009_is_counted_and_backs_off_to_giv
         assert event.code == 1009
         assert session.statistics().oversized_frames == 4
         assert len(server.peers) == 4
+
+
+async def test_a_subscriber_that_never_reads_is_bounded_and_what_it_misses_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gemini_live_tui.live.session as session_module
+
+    monkeypatch.setattr(session_module, "_SUBSCRIBER_LIMIT", 10)
+    pcm = base64.b64encode(b"\0\0" * 480).decode()
+
+    async def flood(peer: Peer) -> None:
+        await peer.accept_setup()
+        for n in range(500):
+            await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": str(n % 10)}]}}})
+            audio = {"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": pcm}}
+            await peer.send({"serverContent": {"modelTurn": {"parts": [audio]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
+        while True:
+            await peer.recv()
+
+    async with scripted_server(flood) as server:
+        session = await Session.connect(make_config(server.url))
+        stalled = session.events()  # takes the backlog, then never reads
+        await wait_for_event(session, events.TurnComplete)
+        assert stalled.queued <= 10 + 2
+        stats = session.statistics()
+        assert stats.events_dropped_slow_subscriber > 0
+        assert stats.events_coalesced_slow_subscriber > 0
+        await session.close()
+        texts = [e.text async for e in stalled if isinstance(e, events.ModelText)]
+        assert "".join(texts) == "".join(str(n % 10) for n in range(500))
