@@ -121,6 +121,8 @@ class Settings:
     # The screen or window /share-screen saved and /snap use, matched by name each run.
     screen_target: str | None = None
     debug: bool = False
+    # --wire-log FILE: every frame and reconnect decision as JSON lines (live.wire_log).
+    wire_log: Path | None = None
     paths: Paths | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -385,6 +387,8 @@ def load_settings(
 
     if flags.get("debug"):
         sources["debug"] = "flag"
+    if flags.get("wire_log"):
+        sources["wire_log"] = "flag"
     if profile != "default" or flags.get("profile"):
         sources["profile"] = "flag" if flags.get("profile") else "env GEMINI_LIVE_PROFILE"
 
@@ -409,6 +413,7 @@ def load_settings(
         audio_chunk_ms=_parse_chunk_ms(pick("audio_chunk_ms")),
         screen_target=pick("screen_target"),
         debug=bool(flags.get("debug", False)),
+        wire_log=Path(flags["wire_log"]).expanduser() if flags.get("wire_log") else None,
         paths=paths,
         sources=sources,
     )

@@ -46,6 +46,7 @@ from gemini_live_tui.errors import (
 from gemini_live_tui.live.fanout import EventStream, Fanout
 from gemini_live_tui.live.reconnect import FATAL_CLOSE_CODES, ReconnectPolicy, is_retryable
 from gemini_live_tui.live.transport import TransportConfig, open_socket
+from gemini_live_tui.live.wire_log import WireLog
 from gemini_live_tui.protocol import codec, types
 from gemini_live_tui.protocol import events as ev
 from gemini_live_tui.protocol.conversation import (
@@ -155,8 +156,10 @@ class Session:
         opener: Opener = open_socket,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        wire_log: WireLog | None = None,
     ) -> None:
         self._config = config
+        self._wire = wire_log
         self._opener = opener
         self._sleep = sleep
         self._machine = Conversation(
@@ -187,16 +190,22 @@ class Session:
         opener: Opener = open_socket,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        wire_log: WireLog | None = None,
     ) -> Session:
         """Open the socket, send ``setup`` and wait for ``setupComplete``.
+
+        ``wire_log`` records every frame and reconnect decision (``--wire-log``); the
+        caller owns it and closes it.
 
         Raises:
             SetupRejected: the server refused the setup (1007/1008 or an HTTP status).
             ConnectionLost: the server could not be reached or closed during setup.
             ConfigError: the credential could not be obtained.
         """
-        session = cls(config, opener=opener, sleep=sleep, rng=rng)
+        session = cls(config, opener=opener, sleep=sleep, rng=rng, wire_log=wire_log)
         first = session._machine.start()
+        if wire_log is not None:
+            wire_log.decision(f"connect {first.conn} to {config.transport.url}")
         ws = await session._handshake(first.conn)
         session._supervisor = asyncio.create_task(session._supervise(), name="live-session")
         session._spawn(session._read(first.conn, ws))
@@ -394,6 +403,8 @@ class Session:
                     await ws.send(item.frame, text=True)
                 except ConnectionClosed:
                     return  # the reader sees the same close; the message stays queued
+                if self._wire is not None:
+                    self._wire.sent(conn, item.frame)
                 self._machine.written(conn, item)
 
     def _check_open(self) -> None:
@@ -405,7 +416,10 @@ class Session:
 
     def _act(self, actions: list[Action]) -> None:
         """Carry out what the conversation answered, in order."""
+        wire = self._wire
         for action in actions:
+            if wire is not None and isinstance(action, Connect | Disconnect | Note):
+                wire.decision(_describe(action))
             if isinstance(action, Connect):
                 self._spawn(self._attempt(action))
             elif isinstance(action, Disconnect):
@@ -450,11 +464,12 @@ class Session:
         except SessionClosed:
             return
         except LiveError as exc:
-            self._act(self._machine.lost(connect.conn, exc))
+            self._lost(connect.conn, exc)
             return
         except (OSError, TimeoutError) as exc:  # an opener that did not translate its error
-            lost = ConnectionLost(1006, f"could not connect: {type(exc).__name__}")
-            self._act(self._machine.lost(connect.conn, lost))
+            self._lost(
+                connect.conn, ConnectionLost(1006, f"could not connect: {type(exc).__name__}")
+            )
             return
         await self._drain()
         await self._read(connect.conn, ws)
@@ -468,10 +483,12 @@ class Session:
         self._sockets[conn] = ws
         try:
             await ws.send(setup, text=True)
+            if self._wire is not None:
+                self._wire.sent(conn, setup)
             async with asyncio.timeout(transport.setup_timeout):
                 while not self._machine.is_open(conn):
                     self._check_open()
-                    self._act(self._machine.receive(conn, await ws.recv()))
+                    self._act(self._receive(conn, await ws.recv()))
             return ws
         except ConnectionClosed as exc:
             self._sockets.pop(conn, None)
@@ -496,9 +513,19 @@ class Session:
             except ConnectionClosed as exc:
                 lost = _lost_by(exc, self._config.transport.max_message_size)
                 break
-            self._act(self._machine.receive(conn, frame))
+            self._act(self._receive(conn, frame))
         self._sockets.pop(conn, None)
-        self._act(self._machine.lost(conn, lost))
+        self._lost(conn, lost)
+
+    def _receive(self, conn: int, frame: bytes | str) -> list[Action]:
+        if self._wire is not None:
+            self._wire.received(conn, frame)
+        return self._machine.receive(conn, frame)
+
+    def _lost(self, conn: int, error: LiveError) -> None:
+        if self._wire is not None:
+            self._wire.decision(f"lost {conn}: {error}")
+        self._act(self._machine.lost(conn, error))
 
     def _forget(self, conn: int, ws: ClientConnection, reason: str) -> None:
         if self._sockets.get(conn) is ws:
@@ -517,6 +544,15 @@ class Session:
 async def _quiet_close(ws: ClientConnection, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
         await ws.close(code, reason)
+
+
+def _describe(action: Connect | Disconnect | Note) -> str:
+    """A decision as one wire-log line."""
+    if isinstance(action, Connect):
+        return f"connect {action.conn} in {action.delay:.2f} s"
+    if isinstance(action, Disconnect):
+        return f"disconnect {action.conn} with {action.code}: {action.reason}"
+    return action.text
 
 
 def _lost_by(exc: ConnectionClosed, limit: int) -> ConnectionLost:
