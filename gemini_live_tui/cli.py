@@ -55,6 +55,14 @@ def _app_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--debug", is_flag=True, default=None, help="Debug-level logging to the log file."
         ),
+        click.option(
+            "--wire-log",
+            default=None,
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Write every frame each way (payloads as sizes, secrets masked) and every "
+            "reconnect decision to FILE as JSON lines (mode 0600).",
+        ),
         click.option("--input-device", default=None, metavar="NAME|N", help="Mic (see /devices)."),
         click.option(
             "--output-device", default=None, metavar="NAME|N", help="Speaker (see /devices)."
@@ -147,7 +155,25 @@ def _run_app(flags: dict[str, Any]) -> int:
     cwd = Path(os.getcwd())
     history = InputHistory(settings.paths.history_file)
     history.load()
-    engine = Engine(settings, base_dir=cwd)
+    wire_log = connector = None
+    if settings.wire_log is not None:
+        from gemini_live_tui.live import Session, SessionConfig
+        from gemini_live_tui.live.wire_log import WireLog
+
+        try:
+            wire_log = WireLog.open(settings.wire_log, secrets=secrets)
+        except OSError as exc:
+            click.echo(
+                f"gemini-live: cannot write the wire log {settings.wire_log}: {exc}", err=True
+            )
+            return 2
+        log = wire_log
+
+        async def connect_logged(config: SessionConfig) -> Session:
+            return await Session.connect(config, wire_log=log)
+
+        connector = connect_logged
+    engine = Engine(settings, base_dir=cwd, connector=connector)
     app = GeminiLiveApp(
         engine,
         history=history,
@@ -157,7 +183,11 @@ def _run_app(flags: dict[str, Any]) -> int:
         # At most once a day, off the UI thread, and never with GEMINI_LIVE_NO_UPDATE_CHECK.
         update_checker=check_when_due,
     )
-    app.run()
+    try:
+        app.run()
+    finally:
+        if wire_log is not None:
+            wire_log.close()
     return app.return_code or 0
 
 
@@ -190,7 +220,10 @@ def _setup_logging(log_file: Path, *, debug: bool, secrets: list[str]) -> None:
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO)
     # websockets logs request headers (the API key) at DEBUG: never let those through.
-    logging.getLogger("websockets").setLevel(logging.INFO)
+    # markdown_it (a line per parse rule) and asyncio add nothing at DEBUG but volume:
+    # --debug is for this program's own decisions (--wire-log is for the frames).
+    for noisy in ("websockets", "markdown_it", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.INFO)
     logging.captureWarnings(True)
 
 

@@ -123,6 +123,8 @@ class Settings:
     screen_target: str | None = None
     tools: ToolsSettings = field(default_factory=ToolsSettings)
     debug: bool = False
+    # --wire-log FILE: every frame and reconnect decision as JSON lines (live.wire_log).
+    wire_log: Path | None = None
     paths: Paths | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
@@ -404,6 +406,8 @@ def load_settings(
 
     if flags.get("debug"):
         sources["debug"] = "flag"
+    if flags.get("wire_log"):
+        sources["wire_log"] = "flag"
     if profile != "default" or flags.get("profile"):
         sources["profile"] = "flag" if flags.get("profile") else "env GEMINI_LIVE_PROFILE"
 
@@ -429,6 +433,7 @@ def load_settings(
         screen_target=pick("screen_target"),
         tools=tools,
         debug=bool(flags.get("debug", False)),
+        wire_log=Path(flags["wire_log"]).expanduser() if flags.get("wire_log") else None,
         paths=paths,
         sources=sources,
     )

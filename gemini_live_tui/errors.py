@@ -8,7 +8,8 @@ Every error the package raises on purpose derives from :class:`LiveError`::
     │   └── DecodeError        (gemini_live_tui.protocol.codec.DecodeError) a server frame that
     │                          is not a Live API message; carries a short excerpt
     ├── ConnectionLost         the socket went away (close frame or none); ``retryable`` says if a
-    │                          reconnect may help
+    │   │                      reconnect may help
+    │   └── FrameTooLarge      we closed 1009: a server message exceeded our ``max_message_size``
     ├── SetupRejected          the server refused the setup (close 1007/1008 during setup, or an
     │                          HTTP rejection of the upgrade); never retried
     │   └── RedirectRefused    the Live endpoint answered the upgrade with a redirect; the
@@ -32,6 +33,7 @@ __all__ = [
     "CaptureError",
     "ConfigError",
     "ConnectionLost",
+    "FrameTooLarge",
     "LiveError",
     "MediaError",
     "ProtocolError",
@@ -75,6 +77,18 @@ class ConnectionLost(LiveError):
         if hint:
             text += f" ({hint})"
         super().__init__(text)
+
+
+class FrameTooLarge(ConnectionLost):
+    """We closed the connection with 1009: a server message was bigger than our limit.
+
+    Args:
+        limit: the ``max_message_size`` in bytes that it exceeded.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(1009, f"a server message exceeded the {limit} byte limit")
+        self.limit = limit
 
 
 class SetupRejected(LiveError):

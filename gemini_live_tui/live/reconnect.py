@@ -12,15 +12,24 @@ import dataclasses
 import random
 from collections.abc import Callable
 
-from gemini_live_tui.errors import ConfigError, ConnectionLost, LiveError, SetupRejected
+from gemini_live_tui.errors import (
+    ConfigError,
+    ConnectionLost,
+    FrameTooLarge,
+    LiveError,
+    SetupRejected,
+)
 
 __all__ = ["FATAL_CLOSE_CODES", "ReconnectPolicy", "is_retryable"]
 
 # 1007: invalid argument or expired key; 1008: unknown model / API version / unsupported
-# feature; 1009: a message too big (retrying sends the same message again).
+# feature; 1009 from the server: our message was too big (retrying sends it again).  A 1009
+# we send because a server message exceeded our limit is FrameTooLarge, retried.
 FATAL_CLOSE_CODES = frozenset({1007, 1008, 1009})
 # 1000 is a normal end of session.
 NORMAL_CLOSE = 1000
+# HTTP statuses of an upgrade refused by an unwell server: retried like a dropped network.
+_SERVER_ERRORS = range(500, 600)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -65,8 +74,16 @@ class ReconnectPolicy:
 
 def is_retryable(error: BaseException) -> bool:
     """The one place that decides whether a failure is worth a reconnect."""
-    if isinstance(error, SetupRejected | ConfigError):
+    if isinstance(error, SetupRejected):
+        # An HTTP 5xx refusing the upgrade is the front end being unwell, not our setup.
+        return _SERVER_ERRORS.start <= error.code < _SERVER_ERRORS.stop
+    if isinstance(error, ConfigError):
         return False
+    if isinstance(error, FrameTooLarge):
+        # Our own limit, not the server refusing us: the next connection may never send
+        # such a message again (a one-off grounding payload).  The conversation keeps
+        # counting the attempts across such reconnects, so a repeat still gives up.
+        return True
     if isinstance(error, ConnectionLost):
         if error.code == NORMAL_CLOSE or error.code in FATAL_CLOSE_CODES:
             return False

@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from gemini_live_tui.errors import (
     ConfigError,
     ConnectionLost,
+    FrameTooLarge,
     LiveError,
     ProtocolError,
     SessionClosed,
@@ -45,6 +46,7 @@ from gemini_live_tui.errors import (
 from gemini_live_tui.live.fanout import EventStream, Fanout
 from gemini_live_tui.live.reconnect import FATAL_CLOSE_CODES, ReconnectPolicy, is_retryable
 from gemini_live_tui.live.transport import TransportConfig, open_socket
+from gemini_live_tui.live.wire_log import WireLog
 from gemini_live_tui.protocol import codec, types
 from gemini_live_tui.protocol import events as ev
 from gemini_live_tui.protocol.conversation import (
@@ -68,6 +70,9 @@ Sleep = Callable[[float], Awaitable[None]]
 
 # An event stream nobody has claimed yet keeps at most this many events.
 _BACKLOG_LIMIT = 10_000
+# A subscriber this far behind is coalesced and dropped for (live.fanout): about 40 s of
+# 20 ms audio chunks, a few MB.
+_SUBSCRIBER_LIMIT = 2000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -111,6 +116,10 @@ class SessionStatistics(ConversationStatistics):
 
     unclaimed_events_dropped: int = 0
     """Events lost because nobody called ``events()``/``next_event()`` for a long while."""
+    events_dropped_slow_subscriber: int = 0
+    """Events (audio, voice activity, usage) dropped for a subscriber that fell behind."""
+    events_coalesced_slow_subscriber: int = 0
+    """Text deltas merged into an earlier one for a subscriber that fell behind."""
     last_round_trip: float | None = None
 
     @property
@@ -147,8 +156,10 @@ class Session:
         opener: Opener = open_socket,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        wire_log: WireLog | None = None,
     ) -> None:
         self._config = config
+        self._wire = wire_log
         self._opener = opener
         self._sleep = sleep
         self._machine = Conversation(
@@ -164,7 +175,7 @@ class Session:
         self._background: set[asyncio.Task[None]] = set()
         self._watchers: list[asyncio.Future[None]] = []
         self._write_lock = asyncio.Lock()
-        self._fanout = Fanout(backlog_limit=_BACKLOG_LIMIT)
+        self._fanout = Fanout(backlog_limit=_BACKLOG_LIMIT, subscriber_limit=_SUBSCRIBER_LIMIT)
         self._next_stream: EventStream | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._last_round_trip: float | None = None
@@ -179,16 +190,22 @@ class Session:
         opener: Opener = open_socket,
         sleep: Sleep = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        wire_log: WireLog | None = None,
     ) -> Session:
         """Open the socket, send ``setup`` and wait for ``setupComplete``.
+
+        ``wire_log`` records every frame and reconnect decision (``--wire-log``); the
+        caller owns it and closes it.
 
         Raises:
             SetupRejected: the server refused the setup (1007/1008 or an HTTP status).
             ConnectionLost: the server could not be reached or closed during setup.
             ConfigError: the credential could not be obtained.
         """
-        session = cls(config, opener=opener, sleep=sleep, rng=rng)
+        session = cls(config, opener=opener, sleep=sleep, rng=rng, wire_log=wire_log)
         first = session._machine.start()
+        if wire_log is not None:
+            wire_log.decision(f"connect {first.conn} to {config.transport.url}")
         ws = await session._handshake(first.conn)
         session._supervisor = asyncio.create_task(session._supervise(), name="live-session")
         session._spawn(session._read(first.conn, ws))
@@ -237,6 +254,8 @@ class Session:
         return SessionStatistics(
             **dataclasses.asdict(self._machine.statistics()),
             unclaimed_events_dropped=self._fanout.unclaimed_dropped,
+            events_dropped_slow_subscriber=self._fanout.slow_dropped,
+            events_coalesced_slow_subscriber=self._fanout.slow_coalesced,
             last_round_trip=self._last_round_trip,
         )
 
@@ -268,7 +287,10 @@ class Session:
 
     def events(self) -> EventStream:
         """An async iterator over every event from now on (the first caller also gets the
-        events since connect).  It ends after the final ``Closed`` event."""
+        events since connect).  It ends after the final ``Closed`` event.
+
+        The stream is bounded: a subscriber that falls far behind gets text deltas
+        coalesced and audio dropped (counted; see :mod:`gemini_live_tui.live.fanout`)."""
         return self._fanout.subscribe()
 
     async def next_event(self) -> ev.Event | None:
@@ -381,6 +403,8 @@ class Session:
                     await ws.send(item.frame, text=True)
                 except ConnectionClosed:
                     return  # the reader sees the same close; the message stays queued
+                if self._wire is not None:
+                    self._wire.sent(conn, item.frame)
                 self._machine.written(conn, item)
 
     def _check_open(self) -> None:
@@ -392,7 +416,10 @@ class Session:
 
     def _act(self, actions: list[Action]) -> None:
         """Carry out what the conversation answered, in order."""
+        wire = self._wire
         for action in actions:
+            if wire is not None and isinstance(action, Connect | Disconnect | Note):
+                wire.decision(_describe(action))
             if isinstance(action, Connect):
                 self._spawn(self._attempt(action))
             elif isinstance(action, Disconnect):
@@ -437,11 +464,12 @@ class Session:
         except SessionClosed:
             return
         except LiveError as exc:
-            self._act(self._machine.lost(connect.conn, exc))
+            self._lost(connect.conn, exc)
             return
         except (OSError, TimeoutError) as exc:  # an opener that did not translate its error
-            lost = ConnectionLost(1006, f"could not connect: {type(exc).__name__}")
-            self._act(self._machine.lost(connect.conn, lost))
+            self._lost(
+                connect.conn, ConnectionLost(1006, f"could not connect: {type(exc).__name__}")
+            )
             return
         await self._drain()
         await self._read(connect.conn, ws)
@@ -455,17 +483,19 @@ class Session:
         self._sockets[conn] = ws
         try:
             await ws.send(setup, text=True)
+            if self._wire is not None:
+                self._wire.sent(conn, setup)
             async with asyncio.timeout(transport.setup_timeout):
                 while not self._machine.is_open(conn):
                     self._check_open()
-                    self._act(self._machine.receive(conn, await ws.recv()))
+                    self._act(self._receive(conn, await ws.recv()))
             return ws
         except ConnectionClosed as exc:
             self._sockets.pop(conn, None)
-            code, reason = _close_info(exc)
-            if code in FATAL_CLOSE_CODES:
-                raise SetupRejected(code, reason) from exc
-            raise ConnectionLost(code, reason) from exc
+            lost = _lost_by(exc, transport.max_message_size)
+            if lost.code in FATAL_CLOSE_CODES and not isinstance(lost, FrameTooLarge):
+                raise SetupRejected(lost.code, lost.reason) from exc
+            raise lost from exc
         except TimeoutError as exc:
             self._forget(conn, ws, "setup timeout")
             raise ConnectionLost(
@@ -481,11 +511,21 @@ class Session:
             try:
                 frame = await ws.recv()
             except ConnectionClosed as exc:
-                lost = ConnectionLost(*_close_info(exc))
+                lost = _lost_by(exc, self._config.transport.max_message_size)
                 break
-            self._act(self._machine.receive(conn, frame))
+            self._act(self._receive(conn, frame))
         self._sockets.pop(conn, None)
-        self._act(self._machine.lost(conn, lost))
+        self._lost(conn, lost)
+
+    def _receive(self, conn: int, frame: bytes | str) -> list[Action]:
+        if self._wire is not None:
+            self._wire.received(conn, frame)
+        return self._machine.receive(conn, frame)
+
+    def _lost(self, conn: int, error: LiveError) -> None:
+        if self._wire is not None:
+            self._wire.decision(f"lost {conn}: {error}")
+        self._act(self._machine.lost(conn, error))
 
     def _forget(self, conn: int, ws: ClientConnection, reason: str) -> None:
         if self._sockets.get(conn) is ws:
@@ -504,6 +544,22 @@ class Session:
 async def _quiet_close(ws: ClientConnection, code: int, reason: str) -> None:
     with contextlib.suppress(Exception):
         await ws.close(code, reason)
+
+
+def _describe(action: Connect | Disconnect | Note) -> str:
+    """A decision as one wire-log line."""
+    if isinstance(action, Connect):
+        return f"connect {action.conn} in {action.delay:.2f} s"
+    if isinstance(action, Disconnect):
+        return f"disconnect {action.conn} with {action.code}: {action.reason}"
+    return action.text
+
+
+def _lost_by(exc: ConnectionClosed, limit: int) -> ConnectionLost:
+    """What ended a connection: the server's close, or our 1009 for an oversized message."""
+    if exc.sent is not None and exc.sent.code == 1009:
+        return FrameTooLarge(limit)
+    return ConnectionLost(*_close_info(exc))
 
 
 def _close_info(exc: ConnectionClosed) -> tuple[int, str]:

@@ -9,10 +9,12 @@ or a thread; the session feeds it what happened and does what it answers:
 - ``receive(conn, frame)``: a server frame, decoded once; answers the events to publish
   and what to do next (a ``goAway`` starts the replacement connection now);
 - ``lost(conn, error)``: a connection or an attempt failed; answers retry (after the delay
-  the injected backoff gives: the caller sleeps) or give up, and starts afresh once when a
-  resumption handle is refused;
+  the injected backoff gives: the caller sleeps) or give up, and starts afresh once (at
+  once, costing no attempt) when a resumption handle is refused: a 1007/1008 close of the
+  resumed setup; an HTTP 5xx or a network failure is retried with the same handle;
 - ``send(frame, lane)``, ``next_to_write()``, ``written(conn, item)``: the outbox and the
-  one keep, wait or drop policy (:class:`Lane`);
+  one keep, wait or drop policy (:class:`Lane`), and what a lost connection had been
+  written but never answered (resent after the reconnect, see *Unanswered sends*);
 - ``reconfigure(setup)``, ``close()`` and ``statistics()``.
 
 Each input returns a list of actions, in the order the caller must take them: events
@@ -20,6 +22,37 @@ Each input returns a list of actions, in the order the caller must take them: ev
 :class:`Disconnect` to carry out, :class:`Note` to log.  Retry decisions and backoff delays
 are injected (``is_retryable``, ``backoff``), so tests run the whole machine in simulated
 time with no loop and no socket.
+
+Unanswered sends
+----------------
+A message written to a socket is not a message the server read: the kernel takes the bytes
+and a connection that dies a moment later (or silently, until the ping timeout notices)
+took them nowhere.  So a kept message (never a live microphone or screen frame: those are
+droppable and a late one is worse than none) stays *unacknowledged* after it is written,
+and when its connection is lost the unacknowledged ones go back to the front of the outbox,
+in order, and are written again on the next connection.  What counts as "the server
+consumed it", on the connection it was written to:
+
+- ``lastConsumedClientMessageIndex`` (transparent resumption): exact.  It is read as a
+  count of the client messages after ``setup`` on that connection (the local server's
+  meaning); if the service means a 0-based index, one consumed message is resent, never
+  one lost.
+- a server turn that *starts* after the write: the first model content, transcription or
+  tool call after a ``turnComplete``/``interrupted`` (or after ``setupComplete``).  More
+  content of a turn already under way when the message was written does not count: that
+  turn was begun before the server could have read it.
+- not ``usageMetadata`` (it trails the turn it counts, often after ``turnComplete``) and
+  not a ``sessionResumptionUpdate`` without an index (the server cuts handles at its own
+  turn boundaries, which can predate our write).
+
+The window this leaves: a reply already in flight when a message is written, that the
+server began for another reason (voice activity), acknowledges it early.  The opposite
+error is a duplicate: a message the server read whose reply was lost with the connection
+is sent again.  Anything written during the ping-timeout window (a dead connection
+noticed only ``ping_timeout`` seconds later) is kept and resent: nothing answered it.
+The unacknowledged set is bounded (``max_pending_messages`` messages,
+``max_unacked_bytes`` bytes): past that the oldest are forgotten as if consumed, counted
+in ``unacked_forgotten``.
 """
 
 from __future__ import annotations
@@ -28,13 +61,14 @@ import collections
 import dataclasses
 import enum
 from collections.abc import Callable
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, TypeGuard
 
 import msgspec
 
 from gemini_live_tui.errors import (
     ConfigError,
     ConnectionLost,
+    FrameTooLarge,
     LiveError,
     SessionClosed,
     SetupRejected,
@@ -103,6 +137,12 @@ class Outgoing:
 
     frame: bytes
     lane: Lane
+    conn: int = 0
+    """The connection it was last written to (0: not written yet)."""
+    position: int = 0
+    """Its 1-based place among the client messages written on ``conn`` after ``setup``."""
+    turns_seen: int = 0
+    """Server turns started on ``conn`` when it was written: a later one answers it."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -165,6 +205,14 @@ class ConversationStatistics:
     pending_messages: int = 0
     decode_errors: int = 0
     resumable: bool = False
+    unacked_messages: int = 0
+    """Kept messages written but not yet shown consumed by the server."""
+    resent_messages: int = 0
+    """Written messages sent again after their connection was lost unanswered."""
+    unacked_forgotten: int = 0
+    """Unacknowledged messages forgotten (as if consumed) to keep the set bounded."""
+    oversized_frames: int = 0
+    """Connections we closed 1009 because a server message exceeded ``max_message_size``."""
 
     @property
     def dropped_media_messages(self) -> int:
@@ -185,6 +233,9 @@ class _Link:
     resumed: bool = False
     open: bool = False
     retiring: bool = False
+    written: int = 0  # client messages written after setup
+    turns: int = 0  # server turns started
+    in_turn: bool = False
 
 
 class Conversation:
@@ -196,7 +247,9 @@ class Conversation:
         backoff: attempt budget and delays.
         max_pending_live_audio: microphone chunks kept while reconnecting.
         max_pending_live_video: screen frames kept while reconnecting.
-        max_pending_messages: kept messages queued before a sender must wait.
+        max_pending_messages: kept messages queued before a sender must wait; also the
+            most unacknowledged messages remembered for resending.
+        max_unacked_bytes: the most bytes of unacknowledged messages remembered.
     """
 
     def __init__(
@@ -208,6 +261,7 @@ class Conversation:
         max_pending_live_audio: int = 250,
         max_pending_live_video: int = 1,
         max_pending_messages: int = 1000,
+        max_unacked_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         if min(max_pending_live_audio, max_pending_live_video, max_pending_messages) < 1:
             raise ConfigError("pending queue limits must be at least 1")
@@ -228,6 +282,9 @@ class Conversation:
         self._opening: int | None = None  # the attempt under way
         self._outbox: collections.deque[Outgoing] = collections.deque()
         self._queued = dict.fromkeys(Lane, 0)
+        self._unacked: collections.deque[Outgoing] = collections.deque()
+        self._unacked_bytes = 0
+        self._max_unacked_bytes = max(1, max_unacked_bytes)
         self._stats = ConversationStatistics()
         # The outage under way: attempts made, whether the first one is immediate, why.
         self._attempts = 0
@@ -235,6 +292,10 @@ class Conversation:
         self._reason = ""
         self._last_code = 1006
         self._ever_open = False
+        # Attempts of the last outage, continued when the connection it opened dies of an
+        # oversized message before a turn completes: otherwise a server that sends one on
+        # every connection is reconnected to forever at attempt 1.
+        self._carried = 0
 
     # ------------------------------------------------------------------- state
 
@@ -263,6 +324,7 @@ class Conversation:
         stats = dataclasses.replace(self._stats)
         stats.pending_messages = len(self._outbox)
         stats.resumable = self._handle is not None
+        stats.unacked_messages = len(self._unacked)
         return stats
 
     # ------------------------------------------------------------- connections
@@ -319,12 +381,49 @@ class Conversation:
             elif isinstance(event, ev.SessionResumptionUpdate):
                 if event.resumable and event.new_handle:
                     self._handle = event.new_handle
+                if event.last_consumed_client_message_index is not None:
+                    self._acknowledge(conn, position=event.last_consumed_client_message_index)
             elif isinstance(event, ev.GoAway):
                 go_away = True
+            elif link is not None:
+                self._track_turn(link, event)
         if go_away and conn == self._current and self.phase is Phase.OPEN:
             # Stop writing to the old connection now and open the next one at once.
             actions.extend(self._replace("server goAway"))
         return actions
+
+    def _track_turn(self, link: _Link, event: ev.Event) -> None:
+        """Follow the server's turns on ``link``: a turn that starts answers earlier writes."""
+        if isinstance(event, ev.TurnComplete | ev.Interrupted):
+            link.in_turn = False
+            self._carried = 0  # a healthy connection: the next outage counts from 1
+        elif isinstance(event, _TURN_CONTENT) and not link.in_turn:
+            link.in_turn = True
+            link.turns += 1
+            self._acknowledge(link.conn, turns=link.turns)
+
+    def _acknowledge(self, conn: int, *, position: int = 0, turns: int = 0) -> None:
+        """Forget what ``conn`` shows consumed: up to ``position``, or before turn ``turns``."""
+        kept: collections.deque[Outgoing] = collections.deque()
+        for item in self._unacked:
+            if item.conn == conn and (item.position <= position or item.turns_seen < turns):
+                self._unacked_bytes -= len(item.frame)
+            else:
+                kept.append(item)
+        self._unacked = kept
+
+    def _resend_unanswered(self, conn: int) -> None:
+        """Put what other connections took but never answered back in front of the outbox."""
+        again = [item for item in self._unacked if item.conn != conn]
+        if not again:
+            return
+        self._unacked = collections.deque(item for item in self._unacked if item.conn == conn)
+        for item in again:
+            self._unacked_bytes -= len(item.frame)
+            item.conn = 0
+            self._queued[item.lane] += 1
+        self._outbox.extendleft(reversed(again))
+        self._stats.resent_messages += len(again)
 
     def _opened(self, link: _Link) -> list[Action]:
         link.open = True
@@ -337,10 +436,11 @@ class Conversation:
         actions: list[Action] = []
         if old is not None:
             actions.append(self._retire(old, "replaced"))
+        self._resend_unanswered(link.conn)
         self._stats.reconnects += 1
         if link.resumed:
             self._stats.resumed_reconnects += 1
-        self._attempts = 0
+        self._carried, self._attempts = self._attempts, 0
         actions.append(ev.Reconnected(resumed=link.resumed))
         return actions
 
@@ -358,9 +458,12 @@ class Conversation:
             # A goAway or reconfigure replacement is under way: its outcome decides.
             return []
         closed = _closed_by(error)
+        if isinstance(error, FrameTooLarge):
+            self._stats.oversized_frames += 1
         if not self._is_retryable(error) or not self._backoff.allows(1):
             return self._finish(closed)
         self.phase = Phase.RECONNECTING
+        self._attempts = self._carried if isinstance(error, FrameTooLarge) else 0
         self._immediate = False
         self._reason = str(error)
         self._last_code = closed.code
@@ -370,14 +473,16 @@ class Conversation:
         self._opening = None
         if self.phase is Phase.CONNECTING:
             return self._finish(_closed_by(error))
-        if link.resumed and isinstance(error, SetupRejected):
-            # The handle may have expired (they live about 2 h): start afresh once.
+        if link.resumed and _refuses_resumption(error):
+            # The handle may have expired (they live about 2 h): start afresh once.  The
+            # server answered at once, so this costs no backoff slot and no wait.
             self._handle = None
             self._stats.refused_resumptions += 1
             self._reason = f"resumption refused: {error.reason or error.code}"
+            self._attempts -= 1
             return [
                 Note(f"resumption refused ({error.code}); reconnecting without a handle"),
-                *self._next_attempt(),
+                *self._next_attempt(immediate=True),
             ]
         if not self._is_retryable(error):
             return self._finish(_closed_by(error))
@@ -392,7 +497,7 @@ class Conversation:
         self._reason = reason
         return self._next_attempt()
 
-    def _next_attempt(self) -> list[Action]:
+    def _next_attempt(self, *, immediate: bool = False) -> list[Action]:
         self._attempts += 1
         attempt = self._attempts
         if not self._backoff.allows(attempt):
@@ -403,7 +508,7 @@ class Conversation:
                 )
             )
         step = attempt - 1 if self._immediate else attempt
-        delay = 0.0 if step == 0 else self._backoff.delay(step)
+        delay = 0.0 if step == 0 or immediate else self._backoff.delay(step)
         connect = self._connect(delay)
         return [
             Note(f"reconnect attempt {attempt} in {delay:.2f} s: {self._reason}"),
@@ -505,11 +610,50 @@ class Conversation:
         self._queued[item.lane] -= 1
         self._stats.messages_sent += 1
         self._stats.bytes_sent += len(item.frame)
+        link = self._links.get(conn)
+        if link is None:
+            return
+        link.written += 1
+        if item.lane is Lane.KEPT:
+            item.conn, item.position, item.turns_seen = conn, link.written, link.turns
+            self._unacked.append(item)
+            self._unacked_bytes += len(item.frame)
+            limit = self._limits[Lane.KEPT]
+            while len(self._unacked) > limit or (
+                self._unacked_bytes > self._max_unacked_bytes and len(self._unacked) > 1
+            ):
+                forgotten = self._unacked.popleft()
+                self._unacked_bytes -= len(forgotten.frame)
+                self._stats.unacked_forgotten += 1
 
     def _check_open(self) -> None:
         if self.phase is Phase.CLOSED:
             reason = self.final.reason if self.final else "closed"
             raise SessionClosed(f"the session is closed ({reason})")
+
+
+# Events that belong to a server turn: the first of them after a turn ended starts the next.
+_TURN_CONTENT = (
+    ev.ModelText,
+    ev.ModelAudio,
+    ev.ModelInlineData,
+    ev.InputTranscription,
+    ev.InterimInputTranscription,
+    ev.OutputTranscription,
+    ev.ToolCall,
+)
+
+
+# The close codes (after the upgrade, during setup) with which a server refuses a setup's
+# content; on a resumed setup that means the handle: the service documents no text of its own
+# for an unknown or expired handle (the local server says 1007 "invalid argument").  An HTTP
+# status (a 503 from a front end) says nothing about the handle and never drops it.
+_REFUSAL_CODES = frozenset({1007, 1008})
+
+
+def _refuses_resumption(error: LiveError) -> TypeGuard[SetupRejected]:
+    """Whether a resumed setup's failure refuses its handle (not a 5xx, not the network)."""
+    return isinstance(error, SetupRejected) and error.code in _REFUSAL_CODES
 
 
 def _closed_by(error: LiveError) -> ev.Closed:

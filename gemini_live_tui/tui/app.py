@@ -123,6 +123,8 @@ class GeminiLiveApp(App[int]):
         self._quit_armed = False
         self._quitting = False
         self._unsubscribe: Callable[[], None] | None = None
+        # The text message waiting in the queue and the pieces that joined it since.
+        self._text_run: tuple[msg.ModelTextChunk, list[str]] | None = None
         # Widgets the timers touch are kept here: a timer may fire during teardown.
         self._status = StatusBar(id="status")
         self._meters = Meters(id="meters")
@@ -251,8 +253,19 @@ class GeminiLiveApp(App[int]):
         # Only what the UI shows crosses into its queue: model audio (dozens of chunks a
         # second) and the other events in ``messages.IGNORED`` stop here.
         message = msg.to_message(event)
-        if message is not None:
-            self.post_message(message)
+        if message is None:
+            return
+        if isinstance(message, msg.ModelTextChunk):
+            # A flood of tiny text frames must not become one message (and one chat-log
+            # update) each: pieces join the text message still waiting in the queue, so
+            # Ctrl+C is never stuck behind thousands of them.
+            if self._text_run is not None:
+                self._text_run[1].append(message.text)
+                return
+            self._text_run = (message, [message.text])
+        else:
+            self._text_run = None  # order: later text goes after this message
+        self.post_message(message)
 
     # ------------------------------------------------------------------ input & sends
 
@@ -355,6 +368,9 @@ class GeminiLiveApp(App[int]):
 
     @_while_shown
     async def on_engine_model_text_chunk(self, message: msg.ModelTextChunk) -> None:
+        if self._text_run is not None and self._text_run[0] is message:
+            message.text = "".join(self._text_run[1])
+            self._text_run = None  # shown: the next piece starts a new message
         self._finish_transcription("user")
         await self.chat.append_model(message.text)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
+import json
 from typing import Any
 
 import pytest
@@ -196,7 +198,9 @@ async def test_goaway_reconnects_at_once_and_nothing_sent_is_lost() -> None:
     async def first(peer: Peer) -> None:
         await peer.accept_setup()
         await peer.send({"sessionResumptionUpdate": {"newHandle": "h-go", "resumable": True}})
-        await peer.recv()  # "before"
+        await peer.recv()  # "before", answered: it is not sent again
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "seen"}]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
         await peer.send({"goAway": {"timeLeft": "50s"}})
         await peer.ws.wait_closed()
         old_closed.set()
@@ -272,11 +276,12 @@ async def test_audio_queue_is_bounded_dropping_the_oldest_and_text_is_kept() -> 
         sleep.release.set()
         await wait_for_event(session, events.Reconnected)
         peer = server.peers[1]
-        await peer.wait_received(10)
+        await peer.wait_received(11)
         texts = [
             m["realtimeInput"]["text"] for m in peer.received[1:] if "text" in m["realtimeInput"]
         ]
-        assert texts == [f"text-{n}" for n in range(6)]
+        # "drop now" reached the lost connection unanswered: it goes again, first.
+        assert texts == ["drop now", *(f"text-{n}" for n in range(6))]
         audio_first_bytes = [
             base64.b64decode(m["realtimeInput"]["audio"]["data"])[0]
             for m in peer.received[1:]
@@ -464,3 +469,134 @@ async def test_events_nobody_claims_are_bounded_and_counted(
         assert session.statistics().unclaimed_events_dropped == 5
         kept = [type(e).__name__ async for e in session.events()]
         assert kept == ["ModelText", "TurnComplete", "Closed"]
+
+
+async def test_text_the_server_took_but_never_answered_is_sent_again_after_resume() -> None:
+    async def take_and_vanish(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.send({"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}})
+        await peer.recv()  # the bytes arrived; no reply, then the connection dies
+        peer.drop()
+
+    async def answer(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.recv()
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "ok"}]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
+        while True:
+            await peer.recv()
+
+    sleep = RecordingSleep()
+    async with scripted_server(take_and_vanish, answer) as server:
+        session = await Session.connect(make_config(server.url), sleep=sleep)
+        await wait_for_event(session, events.SessionResumptionUpdate)
+        await session.send_audio(b"\0\0" * 160)  # a live frame: not resent
+        await session.send_text("please do not lose me")
+        await wait_for_event(session, events.Reconnected)
+        await wait_for_event(session, events.TurnComplete)
+        resumed = server.peers[1].received
+        assert resumed[0]["setup"]["sessionResumption"] == {"handle": "h1"}
+        assert resumed[1] == {"realtimeInput": {"text": "please do not lose me"}}
+        stats = session.statistics()
+        assert (stats.resent_messages, stats.unacked_messages) == (1, 0)
+        await session.close()
+
+
+async def test_an_http_503_during_the_reconnect_is_retried_with_the_same_handle() -> None:
+    from websockets.asyncio.server import serve
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    setups: list[dict[str, Any]] = []
+    upgrades = 0
+
+    def unavailable_once(connection: Any, request: Any) -> Response | None:
+        nonlocal upgrades
+        upgrades += 1
+        if upgrades == 2:
+            return Response(503, "Service Unavailable", Headers(), b"UNAVAILABLE")
+        return None
+
+    async def handler(ws: Any) -> None:
+        setup = json.loads(await ws.recv())["setup"]
+        setups.append(setup)
+        await ws.send(json.dumps({"setupComplete": {}}).encode())
+        if len(setups) == 1:
+            update = {"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}}
+            await ws.send(json.dumps(update).encode())
+            await ws.recv()
+            ws.transport.abort()
+            return
+        await ws.wait_closed()
+
+    sleep = RecordingSleep()
+    async with serve(handler, "127.0.0.1", 0, process_request=unavailable_once) as srv:
+        port = next(iter(srv.sockets)).getsockname()[1]
+        session = await Session.connect(make_config(f"ws://127.0.0.1:{port}/ws"), sleep=sleep)
+        await wait_for_event(session, events.SessionResumptionUpdate)
+        await session.send_text("x")
+        second = [await wait_for_event(session, events.Reconnecting) for _ in range(2)][1]
+        assert second.attempt == 2 and "503" in second.reason
+        reconnected = await wait_for_event(session, events.Reconnected)
+        assert reconnected.resumed
+        assert setups[1]["sessionResumption"] == {"handle": "h1"}
+        assert session.statistics().refused_resumptions == 0
+        await session.close()
+
+
+async def test_a_frame_over_max_size_closes_1009_is_counted_and_backs_off_to_giving_up() -> None:
+    async def oversized(peer: Peer) -> None:
+        await peer.accept_setup()
+        await peer.send({"sessionResumptionUpdate": {"newHandle": "h1", "resumable": True}})
+        await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": "x" * 4096}]}}})
+
+    sleep = RecordingSleep()
+    policy = ReconnectPolicy(base_delay=0.1, max_delay=1.0, max_attempts=3, jitter=0.0)
+    async with scripted_server(oversized) as server:
+        config = make_config(server.url, policy=policy)
+        transport = dataclasses.replace(config.transport, max_message_size=1024)
+        session = await Session.connect(
+            dataclasses.replace(config, transport=transport), sleep=sleep
+        )
+        attempts = []
+        async with asyncio.timeout(10):
+            while not isinstance(event := await session.next_event(), events.Closed):
+                if isinstance(event, events.Reconnecting):
+                    attempts.append(event.attempt)
+        assert attempts == [1, 2, 3]
+        assert sleep.delays == [0.1, 0.2, 0.4]
+        assert "gave up after 3 attempts" in event.reason
+        assert event.code == 1009
+        assert session.statistics().oversized_frames == 4
+        assert len(server.peers) == 4
+
+
+async def test_a_subscriber_that_never_reads_is_bounded_and_what_it_misses_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gemini_live_tui.live.session as session_module
+
+    monkeypatch.setattr(session_module, "_SUBSCRIBER_LIMIT", 10)
+    pcm = base64.b64encode(b"\0\0" * 480).decode()
+
+    async def flood(peer: Peer) -> None:
+        await peer.accept_setup()
+        for n in range(500):
+            await peer.send({"serverContent": {"modelTurn": {"parts": [{"text": str(n % 10)}]}}})
+            audio = {"inlineData": {"mimeType": "audio/pcm;rate=24000", "data": pcm}}
+            await peer.send({"serverContent": {"modelTurn": {"parts": [audio]}}})
+        await peer.send({"serverContent": {"turnComplete": True}})
+        while True:
+            await peer.recv()
+
+    async with scripted_server(flood) as server:
+        session = await Session.connect(make_config(server.url))
+        stalled = session.events()  # takes the backlog, then never reads
+        await wait_for_event(session, events.TurnComplete)
+        assert stalled.queued <= 10 + 2
+        stats = session.statistics()
+        assert stats.events_dropped_slow_subscriber > 0
+        assert stats.events_coalesced_slow_subscriber > 0
+        await session.close()
+        texts = [e.text async for e in stalled if isinstance(e, events.ModelText)]
+        assert "".join(texts) == "".join(str(n % 10) for n in range(500))

@@ -191,3 +191,108 @@ def test_bad_frames_are_counted_not_fatal() -> None:
     conv.send(text, Lane.KEPT)
     assert drain(conv) == [text]
     assert conv.statistics().messages_sent == 1
+
+
+def reply_text(text: str) -> bytes:
+    return frame({"serverContent": {"modelTurn": {"parts": [{"text": text}]}}})
+
+
+TURN_COMPLETE = frame({"serverContent": {"turnComplete": True}})
+
+
+def test_written_messages_nobody_answered_are_resent_after_the_reconnect() -> None:
+    conv = opened()
+    conv.receive(1, handle("h1"))
+    conv.send(b"answered", Lane.KEPT)
+    assert drain(conv) == [b"answered"]
+    conv.receive(1, reply_text("reply"))  # a turn that started after it: consumed
+    conv.receive(1, TURN_COMPLETE)
+    conv.send(b"unanswered", Lane.KEPT)
+    conv.send(b"mic", Lane.LIVE_AUDIO)
+    assert drain(conv) == [b"unanswered", b"mic"]
+    assert conv.statistics().unacked_messages == 1
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    conv.send(b"later", Lane.KEPT)
+    conv.setup_frame(retry.conn)
+    conv.receive(retry.conn, SETUP_COMPLETE)
+    # Live frames are not resent; the unanswered text goes first, before later sends.
+    assert drain(conv) == [b"unanswered", b"later"]
+    stats = conv.statistics()
+    assert stats.resent_messages == 1
+    assert stats.messages_sent == 5
+
+
+def test_a_turn_already_under_way_does_not_count_as_the_answer() -> None:
+    conv = opened()
+    conv.receive(1, reply_text("part one"))  # the model is talking
+    conv.send(b"while talking", Lane.KEPT)
+    drain(conv)
+    conv.receive(1, reply_text("part two"))  # the same turn: not an answer to it
+    conv.receive(1, TURN_COMPLETE)
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    conv.setup_frame(retry.conn)
+    conv.receive(retry.conn, SETUP_COMPLETE)
+    assert drain(conv) == [b"while talking"]
+    conv.receive(retry.conn, reply_text("answer"))
+    assert conv.statistics().unacked_messages == 0
+
+
+def test_last_consumed_index_acknowledges_exactly_that_many() -> None:
+    conv = opened()
+    for name in (b"m1", b"m2", b"m3"):
+        conv.send(name, Lane.KEPT)
+    drain(conv)
+    conv.receive(
+        1,
+        frame(
+            {
+                "sessionResumptionUpdate": {
+                    "newHandle": "h2",
+                    "resumable": True,
+                    "lastConsumedClientMessageIndex": "2",
+                }
+            }
+        ),
+    )
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    conv.setup_frame(retry.conn)
+    conv.receive(retry.conn, SETUP_COMPLETE)
+    assert drain(conv) == [b"m3"]
+
+
+def test_unacknowledged_messages_are_bounded() -> None:
+    conv = machine(max_pending_messages=2)
+    conv.start()
+    conv.receive(1, SETUP_COMPLETE)
+    for n in range(5):
+        conv.send(b"t%d" % n, Lane.KEPT)
+    drain(conv)
+    stats = conv.statistics()
+    assert (stats.unacked_messages, stats.unacked_forgotten) == (2, 3)
+
+
+def test_a_5xx_during_the_reconnect_keeps_the_handle_and_a_refusal_costs_no_slot() -> None:
+    conv = opened()
+    conv.receive(1, handle("h1"))
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    assert setup_of(conv, retry.conn)["sessionResumption"] == {"handle": "h1"}
+    unavailable = conv.lost(retry.conn, SetupRejected(503, "HTTP 503"))
+    assert reconnecting(unavailable) == [(2, 1.0)]
+    (again,) = connects(unavailable)
+    assert setup_of(conv, again.conn)["sessionResumption"] == {"handle": "h1"}
+    refused = conv.lost(again.conn, SetupRejected(1007, "Request contains an invalid argument."))
+    assert reconnecting(refused) == [(2, 0.0)]  # at once, and the same attempt number
+    (fresh,) = connects(refused)
+    assert setup_of(conv, fresh.conn)["sessionResumption"] == {}
+    assert conv.statistics().refused_resumptions == 1
+    network = conv.lost(fresh.conn, ConnectionLost(1006, "could not connect: refused"))
+    assert reconnecting(network) == [(3, 2.0)]
+
+
+def test_an_http_4xx_during_the_reconnect_ends_the_session() -> None:
+    conv = opened()
+    conv.receive(1, handle("h1"))
+    (retry,) = connects(conv.lost(1, ConnectionLost(1006)))
+    conv.setup_frame(retry.conn)
+    final = conv.lost(retry.conn, SetupRejected(403, "PERMISSION_DENIED"))
+    assert final[-1] == ev.Closed(code=403, reason="PERMISSION_DENIED")

@@ -464,3 +464,36 @@ async def test_a_line_typed_while_connecting_is_sent_once_connected(tmp_path: Pa
         await wait_for(pilot, lambda: model_entries(app), what="reply to the early line")
         assert "early bird" in model_entries(app)[0]
         assert "nothing was sent" not in log_text(app)
+
+
+async def test_a_flood_of_tiny_text_frames_is_coalesced_and_ctrl_c_still_quits(
+    tmp_path: Path,
+) -> None:
+    from gemini_live_tui.tui import messages as msg
+
+    app = make_app(tmp_path, text=True)
+    posted: list[Any] = []
+    post = app.post_message
+
+    def counting(message: Any) -> bool:
+        if isinstance(message, msg.ModelTextChunk):
+            posted.append(message)
+        return post(message)
+
+    app.post_message = counting  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await connected(pilot)
+        pieces = [str(n % 10) for n in range(20_000)]
+        for piece in pieces:  # all in one loop turn, as a fast socket delivers them
+            app._on_app_event(events.ModelText(text=piece))
+        assert len(posted) == 1
+        await wait_for(
+            pilot,
+            lambda: any(r.source == "".join(pieces) for r in app.chat.query(Markdown)),
+            what="all the text in one reply",
+        )
+        app._on_app_event(events.TurnComplete())
+        app._on_app_event(events.ModelText(text="next"))  # a new run after another message
+        assert len(posted) == 2
+        await pilot.press("ctrl+c")
+        await wait_for(pilot, lambda: app.return_code == 0, what="exit")
