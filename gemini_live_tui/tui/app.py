@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, Static
@@ -88,6 +88,8 @@ class GeminiLiveApp(App[int]):
         # Not priority bindings, so a dialog a subsystem opens can still use these keys.
         Binding("pageup", "scroll_log(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_log(1)", "Scroll down", show=False),
+        Binding("ctrl+home", "log_top", "Oldest", show=False),
+        Binding("ctrl+end", "log_bottom", "Latest", show=False),
         # Esc must neither interrupt the model nor lose the typed text.
         Binding("escape", "nothing", show=False),
         Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
@@ -202,6 +204,7 @@ class GeminiLiveApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield self._chat
+        yield Static("", id="unseen", markup=False)
         yield self._meters
         yield Static("", id="hint", markup=False)
         yield Prompt(
@@ -295,6 +298,8 @@ class GeminiLiveApp(App[int]):
         self.query_one("#hint", Static).remove_class("shown")
         self.run_worker(lambda: self.history.append_to_file(line), thread=True, group="history")
         self._finish_transcription("model")
+        # Sending means "show me the answer": back to the bottom, following again.
+        self.chat.follow()
         await self.chat.add_user(line)
         if not line.startswith("/"):
             self.transcript.add("user", line)
@@ -325,10 +330,30 @@ class GeminiLiveApp(App[int]):
 
     def action_scroll_log(self, direction: int) -> None:
         """PageUp/PageDown scroll the chat log while the prompt keeps focus."""
+        # Not animated: where the page ends decides whether the log follows again.
         if direction < 0:
-            self.chat.scroll_page_up()
+            self.chat.scroll_page_up(animate=False)
         else:
-            self.chat.scroll_page_down()
+            self.chat.scroll_page_down(animate=False)
+
+    def action_log_top(self) -> None:
+        """Ctrl+Home (Home on an empty prompt): the oldest line."""
+        self.chat.scroll_home(animate=False)
+
+    def action_log_bottom(self) -> None:
+        """Ctrl+End (End on an empty prompt): the newest line, following again."""
+        self.chat.follow()
+
+    @on(ChatLog.UnseenChanged)
+    def _show_unseen(self, message: ChatLog.UnseenChanged) -> None:
+        marker = self.query_one("#unseen", Static)
+        if message.unseen:
+            marker.update(f"↓ {message.unseen} new · End shows them")
+        marker.set_class(message.unseen > 0, "shown")
+
+    @on(events.Click, "#unseen")
+    def _jump_to_unseen(self) -> None:
+        self.chat.follow()
 
     async def action_snap(self) -> None:
         """F5: send one screen frame now (``/snap``)."""

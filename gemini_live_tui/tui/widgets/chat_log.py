@@ -6,6 +6,12 @@ through Textual's ``MarkdownStream``, which coalesces fragments when they arrive
 they can be drawn.  Transcriptions are one line per side that is updated in place while
 partial and frozen when finished.
 
+Following: the log stays pinned to the bottom (Textual's anchor) until the user scrolls
+up; a scroll that ends at the bottom, :meth:`ChatLog.follow` (End, sending) or reaching the
+bottom by any means pins it again.  While it is not following, lines added below are
+counted in :attr:`ChatLog.unseen` and announced with :class:`ChatLog.UnseenChanged`, so the
+app can show a "↓ N new" marker.
+
 Every string that enters the log goes through :func:`~gemini_live_tui.text_safety.safe`
 first: remote text (model replies, transcriptions, close reasons, file and tool names) must
 not reach the terminal with escape sequences in it, nor show a secret the server echoed.
@@ -18,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from rich.text import Text
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -82,13 +89,69 @@ class ChatLog(VerticalScroll):
         self._stream: MarkdownStream | None = None
         self._reply_text = ""
         self._transcriptions: dict[str, TranscriptionLine] = {}
+        self._following = False
+        self._unseen = 0
+
+    class UnseenChanged(Message):
+        """The count of lines added below the visible part changed (0: following again)."""
+
+        def __init__(self, unseen: int) -> None:
+            super().__init__()
+            self.unseen = unseen
+            """Lines added since the user scrolled away from the bottom."""
+
+    @property
+    def following(self) -> bool:
+        """Whether new output scrolls into view (the user has not scrolled up)."""
+        return self._following
+
+    @property
+    def unseen(self) -> int:
+        """Lines added below while not following."""
+        return self._unseen
 
     def on_mount(self) -> None:
         # Stay pinned to the bottom as lines arrive, until the user scrolls up.
+        self.follow()
+
+    def follow(self) -> None:
+        """Jump to the bottom and keep following new output."""
         self.anchor()
+        self._set_following(True)
+
+    def release_anchor(self) -> None:
+        # Every user scroll (keys, wheel, scrollbar) releases the anchor first.  Textual
+        # re-anchors only when scroll_y changes to the maximum, which a scroll down while
+        # already at the bottom never does: check where the scroll ended instead.
+        super().release_anchor()
+        self._set_following(False)
+        self.call_after_refresh(self._follow_if_at_bottom)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._following and new_value >= self.max_scroll_y:
+            self.call_after_refresh(self._follow_if_at_bottom)
+
+    def _follow_if_at_bottom(self) -> None:
+        if self._following:
+            return
+        target = self.scroll_target_y
+        if self.scroll_y >= self.max_scroll_y and target >= self.max_scroll_y:
+            self.follow()
+
+    def _set_following(self, following: bool) -> None:
+        if following == self._following:
+            return
+        self._following = following
+        if following and self._unseen:
+            self._unseen = 0
+            self.post_message(self.UnseenChanged(0))
 
     async def _add(self, widget: Widget) -> None:
         await self.mount(widget)
+        if not self._following:
+            self._unseen += 1
+            self.post_message(self.UnseenChanged(self._unseen))
         excess = len(self.children) - self.max_entries
         if excess > 0:
             old = [w for w in self.children[:excess] if w is not self._reply]
