@@ -63,8 +63,14 @@ def test_wire_log_flag_records_a_local_session(
         async def drive() -> None:
             runner = asyncio.create_task(engine.run())
             done, connected = asyncio.Event(), asyncio.Event()
-            engine.on(events.TurnComplete, lambda _: done.set())
-            engine.on(events.SetupComplete, lambda _: connected.set())
+            wakes = {events.TurnComplete: done, events.SetupComplete: connected}
+
+            def wake(event: object) -> None:
+                flag = wakes.get(type(event))  # type: ignore[call-overload]
+                if flag is not None:
+                    flag.set()
+
+            engine.subscribe(wake)
             async with asyncio.timeout(20):
                 await connected.wait()
                 await engine.send_line("hello wire")
