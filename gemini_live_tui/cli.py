@@ -74,24 +74,6 @@ def _app_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Echo cancellation for the mic (default on).",
         ),
         click.option(
-            "--tools",
-            type=click.Choice(["none", "default", "all"]),
-            default=None,
-            help="Tools the model may call: none, default (all but run_command) or all.",
-        ),
-        click.option(
-            "--yolo",
-            is_flag=True,
-            default=None,
-            help="Run every tool call without asking (a warning line says so).",
-        ),
-        click.option(
-            "--workspace",
-            default=None,
-            metavar="DIR",
-            help="Folder the file and command tools are confined to (default: the cwd).",
-        ),
-        click.option(
             "--duplex",
             type=click.Choice(["full", "half"]),
             default=None,

@@ -25,7 +25,6 @@ from typing import Any, Literal, cast
 
 from gemini_live_tui.errors import ConfigError
 from gemini_live_tui.secret import Secret
-from gemini_live_tui.tools.settings import ToolsConfigError, ToolsSettings, parse_tools_settings
 
 __all__ = [
     "BACKENDS",
@@ -121,7 +120,6 @@ class Settings:
     audio_chunk_ms: int = 40  # mic chunk length sent to the server, 20-100 in steps of 10
     # The screen or window /share-screen saved and /snap use, matched by name each run.
     screen_target: str | None = None
-    tools: ToolsSettings = field(default_factory=ToolsSettings)
     debug: bool = False
     # --wire-log FILE: every frame and reconnect decision as JSON lines (live.wire_log).
     wire_log: Path | None = None
@@ -150,7 +148,7 @@ class Settings:
         """(name, value, source) rows for ``gemini-live config``; secrets are masked."""
         rows: list[tuple[str, str, str]] = []
         for f in dataclasses.fields(self):
-            if f.name in {"sources", "paths", "vad", "compression", "tools"}:
+            if f.name in {"sources", "paths", "vad", "compression"}:
                 continue
             value = getattr(self, f.name)
             rows.append((f.name, _show(value), self.sources.get(f.name, "default")))
@@ -159,19 +157,6 @@ class Settings:
             for f in dataclasses.fields(sub):
                 key = f"{group}.{f.name}"
                 rows.append((key, _show(getattr(sub, f.name)), self.sources.get(key, "default")))
-        tools = self.tools
-        rows.append(("tools", tools.enabled, self.sources.get("tools", "default")))
-        rows.append(("tools.yolo", _show(tools.yolo), self.sources.get("tools.yolo", "default")))
-        rows.append(
-            (
-                "tools.workspace",
-                tools.workspace or "(the current directory)",
-                self.sources.get("tools.workspace", "default"),
-            )
-        )
-        for server in tools.servers:
-            # repr shows env and header keys only: their values are often secrets.
-            rows.append((f"mcp.servers.{server.name}", repr(server), "config file"))
         if self.paths is not None:
             for f in dataclasses.fields(self.paths):
                 rows.append((f"paths.{f.name}", str(getattr(self.paths, f.name)), "platform"))
@@ -255,8 +240,6 @@ _FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "screen_target": str,
     "vad": dict,
     "compression": dict,
-    "tools": dict,
-    "mcp": dict,
 }
 _VAD_KEYS: dict[str, type | tuple[type, ...]] = {
     "disabled": bool,
@@ -402,8 +385,6 @@ def load_settings(
         if key in vad and vad[key] < 0:
             raise ConfigError(f"vad.{key} must not be negative")
 
-    tools = _tools_settings(base, layer_profile, flags, profile, sources)
-
     if flags.get("debug"):
         sources["debug"] = "flag"
     if flags.get("wire_log"):
@@ -431,46 +412,11 @@ def load_settings(
         duplex=_parse_duplex(pick("duplex")),
         audio_chunk_ms=_parse_chunk_ms(pick("audio_chunk_ms")),
         screen_target=pick("screen_target"),
-        tools=tools,
         debug=bool(flags.get("debug", False)),
         wire_log=Path(flags["wire_log"]).expanduser() if flags.get("wire_log") else None,
         paths=paths,
         sources=sources,
     )
-
-
-def _tools_settings(
-    base: Mapping[str, Any],
-    profile_layer: Mapping[str, Any],
-    flags: Mapping[str, Any],
-    profile: str,
-    sources: dict[str, str],
-) -> ToolsSettings:
-    """``[tools]`` and ``[mcp.servers.*]``, a profile's tables over the file's, then flags.
-
-    A profile's ``[profiles.P.tools]`` keys replace the file's; its MCP servers are added to
-    (or replace, by name) the file's.  ``--tools``, ``--yolo`` and ``--workspace`` win.
-    """
-    tools = dict(base.get("tools") or {})
-    tools.update(profile_layer.get("tools") or {})
-    servers = dict(((base.get("mcp") or {}).get("servers")) or {})
-    servers.update(((profile_layer.get("mcp") or {}).get("servers")) or {})
-    for key in tools:
-        sources[f"tools.{key}"] = (
-            f"profile {profile}" if key in (profile_layer.get("tools") or {}) else "config file"
-        )
-    if "enabled" in tools:
-        sources["tools"] = sources.pop("tools.enabled")
-    if "tools" in flags:
-        tools["enabled"], sources["tools"] = flags["tools"], "flag"
-    if flags.get("yolo"):
-        tools["yolo"], sources["tools.yolo"] = True, "flag"
-    if "workspace" in flags:
-        tools["workspace"], sources["tools.workspace"] = str(flags["workspace"]), "flag"
-    try:
-        return parse_tools_settings({"tools": tools, "mcp": {"servers": servers}})
-    except ToolsConfigError as exc:
-        raise ConfigError(f"config: {exc}") from exc
 
 
 def _parse_aec(value: Any) -> bool:
