@@ -125,7 +125,9 @@ class ApprovalScreen(ModalScreen[Decision]):
         self.request = request
         self._timeout = timeout
         self._clock = clock
-        self._deadline = 0.0
+        # Counted from when the dialog is made (just before it is pushed), so the countdown
+        # is right even when read before the screen has mounted.
+        self._deadline = clock() + timeout
         self._decided = False
 
     def compose(self) -> ComposeResult:
@@ -147,7 +149,6 @@ class ApprovalScreen(ModalScreen[Decision]):
             yield Static("", id="countdown", markup=False)
 
     def on_mount(self) -> None:
-        self._deadline = self._clock() + self._timeout
         self._tick()
         # A tenth of the timeout (at most 1 s) keeps the countdown honest for short timeouts.
         self.set_interval(min(1.0, max(0.05, self._timeout / 10)), self._tick)
