@@ -105,14 +105,18 @@ def _settings_or_exit(flags: dict[str, Any]) -> Settings:
     from gemini_live_tui.errors import ConfigError
 
     try:
-        return load_settings(flags)
+        settings = load_settings(flags)
     except ConfigError as exc:
         click.echo(f"gemini-live: {exc}", err=True)
         raise SystemExit(2) from exc
+    for warning in settings.warnings:
+        click.echo(f"gemini-live: {warning}", err=True)
+    return settings
 
 
 def _run_app(flags: dict[str, Any]) -> int:
     """Build settings, engine and app, and run the app; the exit status."""
+    import logging
     import os
     from pathlib import Path
 
@@ -127,6 +131,8 @@ def _run_app(flags: dict[str, Any]) -> int:
     assert settings.paths is not None
     secrets = [s.reveal() for s in (settings.api_key, settings.vertex_access_token) if s]
     _setup_logging(settings.paths.log_file, debug=settings.debug, secrets=secrets)
+    for warning in settings.warnings:
+        logging.getLogger(__name__).warning("%s", warning)
 
     # Imported late: textual and the session stack are only needed to run the app.
     from gemini_live_tui.engine import Engine
@@ -135,7 +141,7 @@ def _run_app(flags: dict[str, Any]) -> int:
     from gemini_live_tui.update.check import check_when_due
 
     cwd = Path(os.getcwd())
-    history = InputHistory(settings.paths.history_file)
+    history = InputHistory(settings.paths.history_file, secrets=secrets)
     history.load()
     wire_log = connector = None
     if settings.wire_log is not None:
@@ -174,9 +180,13 @@ def _run_app(flags: dict[str, Any]) -> int:
 
 
 def _setup_logging(log_file: Path, *, debug: bool, secrets: list[str]) -> None:
-    """Log to a file only (never the terminal under the TUI), with secrets masked."""
+    """Log to a file only (never the terminal under the TUI), with secrets masked.
+
+    The file is 0600 in a 0700 directory: it quotes remote text and what the user did.
+    """
     import logging
 
+    from gemini_live_tui.private_files import ensure_private_file
     from gemini_live_tui.text_safety import safe
 
     class _Redact(logging.Filter):
@@ -193,7 +203,8 @@ def _setup_logging(log_file: Path, *, debug: bool, secrets: list[str]) -> None:
     for old in list(root.handlers):
         root.removeHandler(old)
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
+        # Created (or tightened) 0600 first; FileHandler then appends and keeps the mode.
+        ensure_private_file(log_file)
         handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
@@ -252,7 +263,12 @@ def update(ctx: click.Context, check: bool, pre: bool, index_url: str | None) ->
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", default=9000, show_default=True, type=int, help="TCP port (0: any).")
 @click.option(
-    "--key", default=None, metavar="KEY", help="The one API key to accept (default: any)."
+    "--key",
+    default=None,
+    metavar="KEY",
+    envvar="GEMINI_LIVE_LOCAL_KEY",
+    show_envvar=True,
+    help="The one API key to accept (default: any); the environment keeps it out of `ps`.",
 )
 @click.option(
     "--goaway-after",

@@ -9,7 +9,9 @@ that names the key, so a typo never silently does nothing.
 
 Secrets (the API key and the Vertex access token) live in :class:`Secret`, whose ``repr`` and
 ``str`` are masked; :meth:`Settings.describe` gives the ``gemini-live config`` listing with the
-source of each value and secrets masked.  This module imports only the standard library and
+source of each value and secrets masked, URLs included (userinfo, query values).  A
+``config.toml`` that holds a key or token and that other users can read yields one line in
+:attr:`Settings.warnings`, which the CLI prints.  This module imports only the standard library and
 platformdirs, so it is cheap to load and safe below the UI.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import stat
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +28,7 @@ from typing import Any, Literal, cast
 
 from gemini_live_tui.errors import ConfigError
 from gemini_live_tui.secret import Secret
+from gemini_live_tui.text_safety import mask_url, url_secrets
 
 __all__ = [
     "BACKENDS",
@@ -125,6 +129,8 @@ class Settings:
     wire_log: Path | None = None
     paths: Paths | None = None
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    # One line each, for the CLI to print (a config file with a key that others can read).
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def check_credentials(self) -> None:
         """Raise :class:`ConfigError` when the chosen backend cannot authenticate."""
@@ -150,8 +156,11 @@ class Settings:
         for f in dataclasses.fields(self):
             if f.name in {"sources", "paths", "vad", "compression"}:
                 continue
+            if f.name == "warnings":
+                continue
             value = getattr(self, f.name)
-            rows.append((f.name, _show(value), self.sources.get(f.name, "default")))
+            shown = mask_url(value) if f.name == "endpoint" and value else _show(value)
+            rows.append((f.name, shown, self.sources.get(f.name, "default")))
         for group in ("vad", "compression"):
             sub = getattr(self, group)
             for f in dataclasses.fields(sub):
@@ -293,6 +302,7 @@ def load_settings(
     paths = paths or resolve_paths(env)
 
     file_data = _read_config_file(paths.config_file)
+    warnings = _loose_file_warnings(paths.config_file, file_data)
     profile = str(flags.get("profile") or env.get("GEMINI_LIVE_PROFILE", "").strip() or "default")
     profiles = file_data.pop("profiles", {})
     if not isinstance(profiles, dict):
@@ -416,6 +426,7 @@ def load_settings(
         wire_log=Path(flags["wire_log"]).expanduser() if flags.get("wire_log") else None,
         paths=paths,
         sources=sources,
+        warnings=warnings,
     )
 
 
@@ -510,6 +521,36 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         return tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+
+
+def _holds_secret(table: Mapping[str, Any]) -> bool:
+    """Whether a config table (the file's top level or a profile) holds a credential."""
+    if table.get("api_key") or table.get("vertex_access_token"):
+        return True
+    endpoint = table.get("endpoint")
+    return isinstance(endpoint, str) and bool(url_secrets(endpoint))
+
+
+def _loose_file_warnings(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """One warning when ``path`` holds a credential and its group or others may read it."""
+    if os.name != "posix" or not data:
+        return ()
+    profiles = data.get("profiles")
+    if not isinstance(profiles, dict):
+        profiles = {}
+    tables = [data, *(t for t in profiles.values() if isinstance(t, dict))]
+    if not any(_holds_secret(t) for t in tables):
+        return ()
+    try:
+        file_mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return ()
+    if not file_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        return ()
+    return (
+        f"warning: {path} holds a key or token and is readable by other users "
+        f"(mode {file_mode:o}): chmod 600 {path}",
+    )
 
 
 def _check_keys(

@@ -7,7 +7,9 @@ window, ``ESC[2J`` clears it.  :func:`clean` removes every escape sequence and e
 C0/C1 control character except newline and tab; every widget, log line and transcript entry
 that shows a remote string goes through it.  :func:`mask` replaces known secrets, and
 :class:`RedactingLogger` does the same for log records another library writes (websockets
-logs every handshake header at DEBUG).
+logs every handshake header at DEBUG).  :func:`mask_url` hides what a URL may carry as a
+credential (userinfo, query values, token-like path segments) before the URL is shown, and
+:func:`url_secrets` lists those parts so that any message quoting them can be masked too.
 
 This module imports nothing from the package, so any layer may use it.
 """
@@ -18,8 +20,9 @@ import logging
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import SplitResult, unquote, urlsplit
 
-__all__ = ["MASK", "RedactingLogger", "clean", "mask", "safe"]
+__all__ = ["MASK", "RedactingLogger", "clean", "mask", "mask_url", "safe", "url_secrets"]
 
 MASK = "********"
 
@@ -61,6 +64,67 @@ def mask(text: str, secrets: Iterable[str]) -> str:
 def safe(text: str, secrets: Iterable[str] = ()) -> str:
     """:func:`clean` then :func:`mask`: what any remote string goes through before display."""
     return mask(clean(text), secrets)
+
+
+# A path segment that reads as a token rather than a name: 16+ characters of a token
+# alphabet, with letters and digits, and no dot (``gemini_live-1.2.3.tar.gz`` is a file
+# name, ``pypi.fury.io/1a2B3c4D5e6F7g8H/`` carries a Gemfury token).
+_TOKEN_SEGMENT = re.compile(r"(?=[^/]*[0-9])(?=[^/]*[A-Za-z])[A-Za-z0-9_~%-]{16,}")
+
+
+def _split(url: str) -> SplitResult | None:
+    try:
+        return urlsplit(url)
+    except ValueError:  # a bad IPv6 literal
+        return None
+
+
+_USERINFO = re.compile(r"(//)[^/?#]*@")
+
+
+def url_secrets(url: str) -> list[str]:
+    """The parts of ``url`` that may be credentials, as written and percent-decoded.
+
+    Userinfo (whole, its password, and its user when 6 characters or more: ``__token__``
+    or the token itself), every query value of 6 characters or more, and path segments
+    that look like tokens.  Mask a message with them (:func:`mask`) when it may
+    quote the URL or a part of it, as an error from a URL library does.
+    """
+    parts = _split(url)
+    if parts is None:
+        return []
+    found: list[str] = []
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    if at:
+        user, _, password = userinfo.partition(":")
+        found.extend((userinfo, password, user if len(user) >= 6 else ""))
+    for pair in parts.query.split("&"):
+        value = pair.partition("=")[2]
+        if len(value) >= 6:
+            found.append(value)
+    found.extend(s for s in parts.path.split("/") if _TOKEN_SEGMENT.fullmatch(s))
+    return sorted({*found, *(unquote(p) for p in found)} - {""}, key=len, reverse=True)
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its userinfo, query values and token-like path segments masked.
+
+    ``https://u:p@host/TOKEN123.../simple/?key=K`` shows as
+    ``https://********@host/********/simple/?key=********``.  Text that does not parse as
+    a URL loses at least anything that looks like userinfo.
+    """
+    parts = _split(url)
+    if parts is None:
+        return _USERINFO.sub(lambda m: m.group(1) + MASK + "@", url)
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{MASK}@{host}" if "@" in parts.netloc else host
+    path = "/".join(MASK if _TOKEN_SEGMENT.fullmatch(s) else s for s in parts.path.split("/"))
+    query = "&".join(
+        f"{name}={MASK}" if eq and value else pair
+        for pair in parts.query.split("&")
+        for name, eq, value in [pair.partition("=")]
+    )
+    return parts._replace(netloc=netloc, path=path, query=query).geturl()
 
 
 # A logged credential header ("> x-goog-api-key: AIza...", "< Authorization: Bearer ...").

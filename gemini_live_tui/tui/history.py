@@ -2,14 +2,20 @@
 
 File I/O is blocking and small; the app calls :meth:`InputHistory.load` before the UI starts
 and :meth:`InputHistory.append_to_file` from a thread worker, so the event loop never waits
-on the disk.  No textual import here: the prompt widget drives navigation.
+on the disk.  The file is the user's alone (0600, see :mod:`gemini_live_tui.private_files`)
+and never holds a given secret: a pasted key is masked on the way to the disk, as in a saved
+transcript.  No textual import here: the prompt widget drives navigation.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from pathlib import Path
+
+from gemini_live_tui.private_files import open_private, write_private_text
+from gemini_live_tui.text_safety import mask
 
 __all__ = ["InputHistory"]
 
@@ -22,11 +28,15 @@ class InputHistory:
     Args:
         path: the history file (``None`` keeps history in memory only).
         limit: most lines kept; the file is trimmed to this on load.
+        secrets: masked wherever they appear in a line written to the file.
     """
 
-    def __init__(self, path: Path | None, *, limit: int = 1000) -> None:
+    def __init__(
+        self, path: Path | None, *, limit: int = 1000, secrets: Iterable[str] = ()
+    ) -> None:
         self.path = path
         self.limit = limit
+        self._secrets = tuple(s for s in secrets if s)
         self.entries: list[str] = []
         self._index: int | None = None
         self._draft = ""
@@ -57,9 +67,8 @@ class InputHistory:
             return
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
+                with open_private(self.path, append=True) as handle:
+                    handle.write(mask(line, self._secrets) + "\n")
             except OSError as exc:
                 logger.warning("cannot write history %s: %s", self.path, exc.strerror)
 
@@ -67,7 +76,8 @@ class InputHistory:
         assert self.path is not None
         with self._lock:
             try:
-                self.path.write_text("".join(e + "\n" for e in self.entries), encoding="utf-8")
+                text = "".join(mask(e, self._secrets) + "\n" for e in self.entries)
+                write_private_text(self.path, text)
             except OSError as exc:
                 logger.warning("cannot trim history %s: %s", self.path, exc.strerror)
 

@@ -5,6 +5,7 @@ system lines, each with a timestamp.  Settings are never recorded, and :meth:`Tr
 masks any secret it is given (the API key or token) in case the user typed or pasted one.
 Entries are stored without terminal control sequences (:func:`~gemini_live_tui.text_safety.clean`):
 a saved transcript shown with ``cat`` must not retitle the terminal or write its clipboard.
+Saved files are the user's alone (0600; directories created for them 0700).
 No textual import: saving is blocking and runs in a thread worker.
 """
 
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from gemini_live_tui.private_files import write_private_text
 from gemini_live_tui.text_safety import clean, mask
 
 __all__ = ["Entry", "Role", "Transcript"]
@@ -94,12 +96,11 @@ class Transcript:
         return mask(text, masks)
 
     def save(self, path: Path, *, secrets: Iterable[str] = ()) -> Path:
-        """Write the transcript (JSON when ``path`` ends in ``.json``); blocking.
+        """Write the transcript (JSON when ``path`` ends in ``.json``), mode 0600; blocking.
 
         Raises:
             OSError: the file cannot be written.
         """
         fmt: Literal["markdown", "json"] = "json" if path.suffix.lower() == ".json" else "markdown"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.render(fmt, secrets=secrets), encoding="utf-8")
+        write_private_text(path, self.render(fmt, secrets=secrets))
         return path
