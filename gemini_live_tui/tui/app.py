@@ -24,7 +24,7 @@ from typing import ClassVar, Literal, TypeVar
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from gemini_live_tui import __version__
 from gemini_live_tui.engine import AppEvent, Engine
@@ -34,6 +34,8 @@ from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_regi
 from gemini_live_tui.tui.history import InputHistory
 from gemini_live_tui.tui.transcript import Transcript
 from gemini_live_tui.tui.widgets.chat_log import ChatLog
+from gemini_live_tui.tui.widgets.completions import render_completions
+from gemini_live_tui.tui.widgets.confirm import ConfirmScreen
 from gemini_live_tui.tui.widgets.meters import Meters
 from gemini_live_tui.tui.widgets.prompt import Prompt
 from gemini_live_tui.tui.widgets.status_bar import StatusBar
@@ -265,23 +267,42 @@ class GeminiLiveApp(App[int]):
     @on(Prompt.CompletionsShown)
     def _show_completions(self, message: Prompt.CompletionsShown) -> None:
         hint = self.query_one("#hint", Static)
-        # File names are shown here: a name may hold escape sequences like any remote text.
-        shown = clean("  ".join(c.strip() for c in message.candidates[:30]))
-        more = len(message.candidates) - 30
-        hint.update(shown + (f"  (+{more} more)" if more > 0 else ""))
+        hint.update(render_completions(self._command_table, message.candidates, message.index))
         hint.add_class("shown")
 
-    @on(Input.Changed, "#prompt")
+    @on(Prompt.CompletionsClosed)
     def _hide_completions(self) -> None:
-        hint = self.query_one("#hint", Static)
-        if hint.has_class("shown") and not self.prompt.completing:
-            hint.remove_class("shown")
+        self.query_one("#hint", Static).remove_class("shown")
 
-    @on(Input.Submitted, "#prompt")
-    async def _submitted(self, message: Input.Submitted) -> None:
-        line = message.value.strip()
-        if not line:
+    @on(Prompt.LargePaste)
+    def _confirm_paste(self, message: Prompt.LargePaste) -> None:
+        text = message.text
+        lines = text.count("\n") + 1
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.prompt.insert_paste(text)
+
+        question = f"Paste {len(text):,} characters ({lines:,} lines) into the prompt?"
+        self.push_screen(ConfirmScreen(question), callback=answered)
+
+    @on(Prompt.EmptyKey)
+    def _empty_prompt_key(self, message: Prompt.EmptyKey) -> None:
+        if message.key == "home":
+            self.action_log_top()
+        elif message.key == "end":
+            self.action_log_bottom()
+        else:
+            self.action_help()
+
+    @on(Prompt.Submitted, "#prompt")
+    async def _submitted(self, message: Prompt.Submitted) -> None:
+        # Only surrounding blank space goes: newlines and indentation inside are the user's.
+        line = message.value.strip("\r\n")
+        if not line.strip():
             return
+        if "\n" not in line:
+            line = line.strip()
         self.query_one("#hint", Static).remove_class("shown")
         self.run_worker(lambda: self.history.append_to_file(line), thread=True, group="history")
         self._finish_transcription("model")
