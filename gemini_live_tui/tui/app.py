@@ -28,7 +28,6 @@ from textual.widgets import Static
 
 from gemini_live_tui import __version__
 from gemini_live_tui.engine import AppEvent, Engine
-from gemini_live_tui.text_safety import clean
 from gemini_live_tui.tui import messages as msg
 from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
@@ -36,6 +35,7 @@ from gemini_live_tui.tui.transcript import Transcript
 from gemini_live_tui.tui.widgets.chat_log import ChatLog
 from gemini_live_tui.tui.widgets.completions import render_completions
 from gemini_live_tui.tui.widgets.confirm import ConfirmScreen
+from gemini_live_tui.tui.widgets.help import HelpScreen
 from gemini_live_tui.tui.widgets.meters import Meters
 from gemini_live_tui.tui.widgets.prompt import Prompt
 from gemini_live_tui.tui.widgets.status_bar import StatusBar
@@ -94,6 +94,7 @@ class GeminiLiveApp(App[int]):
         Binding("ctrl+end", "log_bottom", "Latest", show=False),
         # Esc must neither interrupt the model nor lose the typed text.
         Binding("escape", "nothing", show=False),
+        Binding("f1", "help", "Help", show=False),
         Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
         Binding("f4", "talk", "Push-to-talk", show=False, priority=True),
     ]
@@ -217,7 +218,7 @@ class GeminiLiveApp(App[int]):
 
     def on_mount(self) -> None:
         self._unsubscribe = self._engine.subscribe(self._on_app_event)
-        self.note(f"gemini-live {__version__} · /help lists commands · Ctrl+C quits")
+        self.note(f"gemini-live {__version__} · F1 or /help: commands and keys · Ctrl+C quits")
         # Connect only once the first frame is on screen: start-up feels instant and the
         # session stack's imports do not compete with the first render.
         self.call_after_refresh(self._start_workers)
@@ -362,6 +363,15 @@ class GeminiLiveApp(App[int]):
     @on(events.Click, "#unseen")
     def _jump_to_unseen(self) -> None:
         self.chat.follow()
+
+    def action_help(self) -> None:
+        """F1 (or ``?`` on an empty prompt, or ``/help``): the help screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self._command_table))
+
+    def show_help(self) -> None:
+        """Open the help screen (``/help``)."""
+        self.action_help()
 
     async def action_snap(self) -> None:
         """F5: send one screen frame now (``/snap``)."""

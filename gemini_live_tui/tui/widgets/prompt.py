@@ -143,12 +143,16 @@ class Prompt(TextArea):
     @property
     def cursor_position(self) -> int:
         """The cursor as an offset into :attr:`value`."""
-        return self.document.get_index_from_location(self.cursor_location)
+        row, column = self.cursor_location
+        # Offsets count a newline per line break, as ``value`` does.
+        return sum(len(self.document[r]) + 1 for r in range(row)) + column
 
     @cursor_position.setter
     def cursor_position(self, offset: int) -> None:
         offset = max(0, min(offset, len(self.text)))
-        self.move_cursor(self.document.get_location_from_index(offset))
+        before = self.text[:offset]
+        row = before.count("\n")
+        self.move_cursor((row, offset - (before.rfind("\n") + 1)))
 
     def _set_value(self, value: str) -> None:
         self._navigating = True
