@@ -58,24 +58,28 @@ class PreparedAttachment:
 
 
 def parse_line(line: str) -> ParsedLine:
-    """Take ``@path`` tokens out of ``line``; the rest, re-joined, is the text."""
+    """Take ``@path`` tokens out of ``line``; the rest is the text, its spacing kept.
+
+    Newlines and indentation are the user's (pasted code): only a removed token's
+    following blank goes with it, and a one-line text is trimmed at both ends.
+    """
     files: list[str] = []
-    words: list[str] = []
+    out: list[str] = []
     i, n = 0, len(line)
     while i < n:
-        if line[i].isspace():
-            i += 1
-            continue
-        if line[i] == "@" and i + 1 < n and not line[i + 1].isspace():
+        at_word_start = i == 0 or line[i - 1].isspace()
+        if line[i] == "@" and at_word_start and i + 1 < n and not line[i + 1].isspace():
             path, i = _read_path(line, i + 1)
             if path:
                 files.append(path)
+            if i < n and line[i] in " \t":
+                i += 1
             continue
-        start = i
-        while i < n and not line[i].isspace():
-            i += 1
-        words.append(line[start:i])
-    return ParsedLine(text=" ".join(words), files=tuple(files))
+        out.append(line[i])
+        i += 1
+    text = "".join(out)
+    text = text.strip() if "\n" not in text.strip() else text.strip("\r\n").rstrip()
+    return ParsedLine(text=text, files=tuple(files))
 
 
 def _read_path(line: str, i: int) -> tuple[str, int]:

@@ -24,16 +24,18 @@ from typing import ClassVar, Literal, TypeVar
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from gemini_live_tui import __version__
 from gemini_live_tui.engine import AppEvent, Engine
-from gemini_live_tui.text_safety import clean
 from gemini_live_tui.tui import messages as msg
 from gemini_live_tui.tui.commands import CommandRegistry, Completion, build_registry, complete
 from gemini_live_tui.tui.history import InputHistory
 from gemini_live_tui.tui.transcript import Transcript
 from gemini_live_tui.tui.widgets.chat_log import ChatLog
+from gemini_live_tui.tui.widgets.completions import render_completions
+from gemini_live_tui.tui.widgets.confirm import ConfirmScreen
+from gemini_live_tui.tui.widgets.help import HelpScreen
 from gemini_live_tui.tui.widgets.meters import Meters
 from gemini_live_tui.tui.widgets.prompt import Prompt
 from gemini_live_tui.tui.widgets.status_bar import StatusBar
@@ -92,6 +94,7 @@ class GeminiLiveApp(App[int]):
         Binding("ctrl+end", "log_bottom", "Latest", show=False),
         # Esc must neither interrupt the model nor lose the typed text.
         Binding("escape", "nothing", show=False),
+        Binding("f1", "help", "Help", show=False),
         Binding("f5", "snap", "Send a screen frame", show=False, priority=True),
         Binding("f4", "talk", "Push-to-talk", show=False, priority=True),
     ]
@@ -217,7 +220,7 @@ class GeminiLiveApp(App[int]):
 
     def on_mount(self) -> None:
         self._unsubscribe = self._engine.subscribe(self._on_app_event)
-        self.note(f"gemini-live {__version__} · /help lists commands · Ctrl+C quits")
+        self.note(f"gemini-live {__version__} · F1 or /help: commands and keys · Ctrl+C quits")
         # Connect only once the first frame is on screen: start-up feels instant and the
         # session stack's imports do not compete with the first render.
         self.call_after_refresh(self._start_workers)
@@ -278,23 +281,42 @@ class GeminiLiveApp(App[int]):
     @on(Prompt.CompletionsShown)
     def _show_completions(self, message: Prompt.CompletionsShown) -> None:
         hint = self.query_one("#hint", Static)
-        # File names are shown here: a name may hold escape sequences like any remote text.
-        shown = clean("  ".join(c.strip() for c in message.candidates[:30]))
-        more = len(message.candidates) - 30
-        hint.update(shown + (f"  (+{more} more)" if more > 0 else ""))
+        hint.update(render_completions(self._command_table, message.candidates, message.index))
         hint.add_class("shown")
 
-    @on(Input.Changed, "#prompt")
+    @on(Prompt.CompletionsClosed)
     def _hide_completions(self) -> None:
-        hint = self.query_one("#hint", Static)
-        if hint.has_class("shown") and not self.prompt.completing:
-            hint.remove_class("shown")
+        self.query_one("#hint", Static).remove_class("shown")
 
-    @on(Input.Submitted, "#prompt")
-    async def _submitted(self, message: Input.Submitted) -> None:
-        line = message.value.strip()
-        if not line:
+    @on(Prompt.LargePaste)
+    def _confirm_paste(self, message: Prompt.LargePaste) -> None:
+        text = message.text
+        lines = text.count("\n") + 1
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.prompt.insert_paste(text)
+
+        question = f"Paste {len(text):,} characters ({lines:,} lines) into the prompt?"
+        self.push_screen(ConfirmScreen(question), callback=answered)
+
+    @on(Prompt.EmptyKey)
+    def _empty_prompt_key(self, message: Prompt.EmptyKey) -> None:
+        if message.key == "home":
+            self.action_log_top()
+        elif message.key == "end":
+            self.action_log_bottom()
+        else:
+            self.action_help()
+
+    @on(Prompt.Submitted, "#prompt")
+    async def _submitted(self, message: Prompt.Submitted) -> None:
+        # Only surrounding blank space goes: newlines and indentation inside are the user's.
+        line = message.value.strip("\r\n")
+        if not line.strip():
             return
+        if "\n" not in line:
+            line = line.strip()
         self.query_one("#hint", Static).remove_class("shown")
         self.run_worker(lambda: self.history.append_to_file(line), thread=True, group="history")
         self._finish_transcription("model")
@@ -354,6 +376,15 @@ class GeminiLiveApp(App[int]):
     @on(events.Click, "#unseen")
     def _jump_to_unseen(self) -> None:
         self.chat.follow()
+
+    def action_help(self) -> None:
+        """F1 (or ``?`` on an empty prompt, or ``/help``): the help screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self._command_table))
+
+    def show_help(self) -> None:
+        """Open the help screen (``/help``)."""
+        self.action_help()
 
     async def action_snap(self) -> None:
         """F5: send one screen frame now (``/snap``)."""

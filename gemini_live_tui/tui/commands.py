@@ -151,6 +151,11 @@ class CommandRegistry:
 
 
 async def _help(host: CommandHost, args: str) -> None:
+    # A host with a help screen shows it there; the chat log is the fallback.
+    show_help = getattr(host, "show_help", None)
+    if callable(show_help):
+        show_help()
+        return
     for line in host.registry.help_lines():
         host.note(line)
 

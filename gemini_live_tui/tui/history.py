@@ -1,4 +1,8 @@
-"""Input history kept across runs: Up/Down navigation and a plain-text file, one line each.
+"""Input history kept across runs: Up/Down navigation and a plain-text file, one entry a line.
+
+An entry may span several lines (the prompt is multi-line); in the file its newlines are
+stored as U+2028 LINE SEPARATOR, which typed text practically never holds, so the file stays
+one entry per line and older files read unchanged.
 
 File I/O is blocking and small; the app calls :meth:`InputHistory.load` before the UI starts
 and :meth:`InputHistory.append_to_file` from a thread worker, so the event loop never waits
@@ -56,7 +60,7 @@ class InputHistory:
         except OSError as exc:
             logger.warning("cannot read history %s: %s", self.path, exc.strerror)
             return
-        lines = [line for line in text.splitlines() if line.strip()]
+        lines = [_decode(line) for line in text.split("\n") if line.strip()]
         self.entries = lines[-self.limit :]
         if len(lines) > self.limit:
             self._rewrite()
@@ -68,7 +72,7 @@ class InputHistory:
         with self._lock:
             try:
                 with open_private(self.path, append=True) as handle:
-                    handle.write(mask(line, self._secrets) + "\n")
+                    handle.write(_encode(mask(line, self._secrets)) + "\n")
             except OSError as exc:
                 logger.warning("cannot write history %s: %s", self.path, exc.strerror)
 
@@ -76,7 +80,7 @@ class InputHistory:
         assert self.path is not None
         with self._lock:
             try:
-                text = "".join(mask(e, self._secrets) + "\n" for e in self.entries)
+                text = "".join(_encode(mask(e, self._secrets)) + "\n" for e in self.entries)
                 write_private_text(self.path, text)
             except OSError as exc:
                 logger.warning("cannot trim history %s: %s", self.path, exc.strerror)
@@ -86,8 +90,9 @@ class InputHistory:
     def add(self, line: str) -> bool:
         """Remember ``line`` (not blank, not a repeat of the last); True when added."""
         self.reset()
-        line = line.replace("\n", " ").strip()
-        if not line or (self.entries and self.entries[-1] == line):
+        # One line is trimmed; a multi-line entry keeps its indentation.
+        line = line.strip("\r\n") if "\n" in line else line.strip()
+        if not line.strip() or (self.entries and self.entries[-1] == line):
             return False
         self.entries.append(line)
         if len(self.entries) > self.limit:
@@ -121,3 +126,14 @@ class InputHistory:
             self.reset()
             return draft
         return self.entries[self._index]
+
+
+_SEPARATOR = "\u2028"
+
+
+def _encode(entry: str) -> str:
+    return entry.replace("\r\n", "\n").replace("\n", _SEPARATOR)
+
+
+def _decode(line: str) -> str:
+    return line.rstrip("\r").replace(_SEPARATOR, "\n")

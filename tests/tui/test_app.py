@@ -21,6 +21,7 @@ from gemini_live_tui.local.faults import Fault
 from gemini_live_tui.protocol import events
 from gemini_live_tui.tui.history import InputHistory
 from gemini_live_tui.tui.widgets.chat_log import TranscriptionLine
+from gemini_live_tui.tui.widgets.help import HelpScreen
 from gemini_live_tui.tui.widgets.status_bar import format_status
 from tests.tui.conftest import log_text, make_app, wait_for
 
@@ -106,7 +107,8 @@ async def test_history_is_kept_across_runs(tmp_path: Path) -> None:
         await connected(pilot)
         await type_line(pilot, "first line")
         await type_line(pilot, "/help")
-        await wait_for(pilot, lambda: "commands:" in log_text(first))
+        await wait_for(pilot, lambda: isinstance(first.screen, HelpScreen), what="help")
+        await pilot.press("escape")
         await pilot.press("ctrl+d")
     history_file = tmp_path / "data" / "history"
     assert history_file.read_text().splitlines() == ["first line", "/help"]
@@ -176,10 +178,25 @@ async def test_help_clear_and_unknown_command(tmp_path: Path) -> None:
     async with app.run_test() as pilot:
         await connected(pilot)
         await type_line(pilot, "/help")
-        await wait_for(pilot, lambda: "/voice <name>" in log_text(app))
-        text = log_text(app)
-        for name in ("/help", "/clear", "/quit", "/save [path]", "/system", "/voice"):
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="help")
+        text = app.screen.query_one("#help", Markdown).source
+        for name in ("/help", "/clear", "/quit", "/save [path]", "/system", "/voice", "F4"):
             assert name in text
+        # Help is a screen, never a line in the conversation or the transcript.
+        assert "/voice <name>" not in log_text(app)
+        assert not any("/voice <name>" in e.text for e in app.transcript.entries)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="closed")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="F1")
+        await pilot.press("f1")
+        await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen), what="closed")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="? on empty")
+        await pilot.press("q")
+        await pilot.press(*keys("why?"))
+        assert app.prompt.value == "why?" and not isinstance(app.screen, HelpScreen)
+        app.prompt.value = ""
         await type_line(pilot, "/sytem show")
         await wait_for(pilot, lambda: "did you mean /system?" in log_text(app))
         await type_line(pilot, "/clear")

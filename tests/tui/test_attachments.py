@@ -23,7 +23,9 @@ from gemini_live_tui.errors import MediaError
         ("mail me@example.com please", "mail me@example.com please", ()),
         ("a lone @ sign", "a lone @ sign", ()),
         ('@"unclosed path.png', "", ("unclosed path.png",)),
-        ("  spaced   words  ", "spaced words", ()),
+        ("  spaced   words  ", "spaced   words", ()),
+        ("def f():\n    return 1\n", "def f():\n    return 1", ()),
+        ("@a.png explain\n  indented", "explain\n  indented", ("a.png",)),
     ],
 )
 def test_parse_line(line: str, text: str, files: tuple[str, ...]) -> None:

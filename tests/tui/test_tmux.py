@@ -69,6 +69,8 @@ def test_gemini_live_in_tmux_from_start_to_quit(tmp_path: Path) -> None:
         tmux.wait(lambda: "You said: hello from tmux" in tmux.screen(), "the reply")
         tmux.run("send-keys", "-t", "app", "/he", "Tab", "Enter")
         tmux.wait(lambda: "/save [path]" in tmux.screen(), "the help text")
+        tmux.run("send-keys", "-t", "app", "Escape")
+        tmux.wait(lambda: "/save [path]" not in tmux.screen(), "the help to close")
         tmux.run("send-keys", "-t", "app", "/save talk.md", "Enter")
         tmux.wait(lambda: (tmp_path / "talk.md").exists(), "the saved transcript")
         tmux.run("send-keys", "-t", "app", "C-c")
