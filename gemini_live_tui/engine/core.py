@@ -503,10 +503,11 @@ class Engine:
                 self.notice(f"tool calls cancelled: {', '.join(ids)}")
             case _:
                 pass
-        for line in outcome.notices:
-            self._publish(line)
+        # The phase first: a UI that sees "reconnected" must already read the new status.
         if outcome.phase is not None:
             self._set_phase(outcome.phase)
+        for line in outcome.notices:
+            self._publish(line)
         if isinstance(event, events.ModelAudio):
             # The speaker's alone: dozens a second, never through the UI's queue.
             try:
