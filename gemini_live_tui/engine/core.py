@@ -141,8 +141,6 @@ class Engine:
         self._tracker = Tracker()
         self._voice = settings.voice
         self._system_instruction = settings.system_instruction
-        self._stats = self._tracker.stats
-        self._stopping = False
         self._send_lock = asyncio.Lock()
         # Set when the first connect attempt is over (either way): lines typed while
         # connecting wait for it instead of being refused.
@@ -230,7 +228,7 @@ class Engine:
 
     def statistics(self) -> EngineStatistics:
         """A snapshot of the engine's and the session's counters."""
-        stats = dataclasses.replace(self._stats)
+        stats = dataclasses.replace(self._tracker.stats)
         stats.mic_chunks_dropped = self.audio.chunks_dropped
         stats.screen_frames_dropped_busy = self.screen.frames_dropped_busy
         if self._session is not None:
@@ -270,7 +268,7 @@ class Engine:
                 await asyncio.to_thread(importlib.import_module, "gemini_live_tui.local")
                 self._local_cm = self._local_server_factory()
                 server = await self._local_cm.__aenter__()
-                if self._stopping:  # quit while the server was starting
+                if self._tracker.stopping:  # quit while the server was starting
                     await self.stop_local_server()
                     return
                 self.local_url = str(server.url)
@@ -285,7 +283,7 @@ class Engine:
                 self.settings, setup, local_url=self.local_url, reconnect=self._reconnect
             )
             session = await connector(config)
-            if self._stopping:  # quit while connecting: do not leave a session behind
+            if self._tracker.stopping:  # quit while connecting: do not leave a session behind
                 await session.close()
                 return
             self._session = session
@@ -310,9 +308,9 @@ class Engine:
 
     async def stop(self) -> None:
         """Stop subsystems, close the session and the local server.  Safe to call twice."""
-        if self._stopping:
+        if self._tracker.stopping:
             return
-        self._stopping = self._tracker.stopping = True
+        self._tracker.stopping = True
         # Stop the parts' threads before the session closes under them.
         for part in (self.screen, self.audio):
             try:
@@ -347,7 +345,7 @@ class Engine:
                     await asyncio.to_thread(prepare_attachment, path, base_dir=self._base_dir)
                 )
             except MediaError as exc:
-                self._stats.files_skipped += 1
+                self._tracker.stats.files_skipped += 1
                 self._publish(FileSkipped(path, str(exc)))
         await self._wait_while_connecting()
         session = self._require_session()
@@ -359,7 +357,7 @@ class Engine:
                     await self._send_attachment(session, item)
                 if parsed.text:
                     await session.send_text(parsed.text)
-                    self._stats.lines_sent += 1
+                    self._tracker.stats.lines_sent += 1
                     self._publish(UserSent(parsed.text))
             except LiveError as exc:
                 self.notice(f"send failed: {exc}", "error")
@@ -376,9 +374,9 @@ class Engine:
         else:
             for chunk in item.chunks:
                 await session.send_audio(chunk, sample_rate=item.sample_rate, live=False)
-                self._stats.audio_chunks_sent += 1
+                self._tracker.stats.audio_chunks_sent += 1
             await session.audio_stream_end()
-        self._stats.files_sent += 1
+        self._tracker.stats.files_sent += 1
         self._publish(FileSent(item.name, item.kind, item.summary))
 
     async def send_text(self, text: str) -> None:
@@ -408,7 +406,7 @@ class Engine:
 
     def mark_input_end(self) -> None:
         """Start the latency clock: the user's input just ended."""
-        self._tracker.input_end_at = self._clock()
+        self._tracker.input_ended(self._clock())
 
     async def _wait_while_connecting(self) -> None:
         if self._phase is Phase.CONNECTING:

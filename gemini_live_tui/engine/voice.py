@@ -217,7 +217,7 @@ class VoiceLink:
         self._engine.status_changed()
 
     async def close(self) -> None:
-        """Stop both streams and the worker thread (an engine shutdown hook)."""
+        """Stop both streams and the worker thread (the engine calls this when it stops)."""
         pipe, self._pipeline = self._pipeline, None
         if pipe is not None:
             await asyncio.to_thread(pipe.close)

@@ -25,9 +25,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from gemini_live_tui.text_safety import MASK, mask
+
 __all__ = ["WireLog"]
 
-_MASK = "***"
 _SECRET_KEYS = frozenset({"handle", "newHandle"})
 
 
@@ -48,8 +49,7 @@ class WireLog:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._stream = stream
-        # Longest first, so a secret that contains another is masked whole.
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = tuple(s for s in secrets if s)
         self._clock = clock
 
     @classmethod
@@ -81,7 +81,7 @@ class WireLog:
 
     def decision(self, text: str) -> None:
         """A reconnect decision or a connection opened or closed."""
-        self._write({"ts": self._clock(), "decision": self._mask_text(text)})
+        self._write({"ts": self._clock(), "decision": mask(text, self._secrets)})
 
     def close(self) -> None:
         """Flush and close the file (idempotent)."""
@@ -109,7 +109,7 @@ class WireLog:
             out: dict[str, Any] = {}
             for key, item in value.items():
                 if key in _SECRET_KEYS and isinstance(item, str) and item:
-                    out[key] = _MASK
+                    out[key] = MASK
                 elif payload and key == "data":
                     out[key] = {"bytes": _decoded_size(item)}
                 else:
@@ -118,14 +118,8 @@ class WireLog:
         if isinstance(value, list):
             return [self._redact(item) for item in value]
         if isinstance(value, str):
-            return self._mask_text(value)
+            return mask(value, self._secrets)
         return value
-
-    def _mask_text(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, _MASK)
-        return text
 
     def _write(self, line: dict[str, Any]) -> None:
         if self._stream.closed:

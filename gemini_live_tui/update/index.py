@@ -38,6 +38,7 @@ from packaging.version import Version
 
 from gemini_live_tui import __version__
 from gemini_live_tui.errors import UpdateError
+from gemini_live_tui.text_safety import mask_url
 
 __all__ = [
     "DEFAULT_INDEX_URL",
@@ -105,22 +106,6 @@ def resolve_index_url(explicit: str | None, environ: Mapping[str, str] | None = 
     if scheme not in {"http", "https", "file"}:
         raise UpdateError(f"index URL {mask_url(url)!r} is not an http, https or file URL")
     return url
-
-
-def mask_url(url: str) -> str:
-    """``url`` with any user name, password or token replaced by ``***``.
-
-    A token often sits in the user-name slot (``https://TOKEN@host``), so the whole user
-    part is masked, not just the password.
-    """
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return "<unparsable URL>"
-    if "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit(parts._replace(netloc=f"***@{host}"))
 
 
 def _version_of(filename: str, project: str) -> tuple[Version | None, frozenset[Tag]]:

@@ -45,6 +45,7 @@ from packaging.version import InvalidVersion, Version
 
 from gemini_live_tui import __version__
 from gemini_live_tui.errors import UpdateError
+from gemini_live_tui.text_safety import MASK
 from gemini_live_tui.update.index import (
     DIST_NAME,
     fetch_project_files,
@@ -273,7 +274,7 @@ def _last_error_line(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith(("ERROR:", "error:"))]
     line = (errors or lines or ["no output"])[-1]
-    return _CREDENTIALS.sub("://***@", line)
+    return _CREDENTIALS.sub(f"://{MASK}@", line)
 
 
 def _installer_command(inst: Installation, args: Sequence[str]) -> list[str]:

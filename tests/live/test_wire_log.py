@@ -12,6 +12,7 @@ from typing import Any
 from gemini_live_tui.live import Auth, Session
 from gemini_live_tui.live.wire_log import WireLog
 from gemini_live_tui.protocol import events
+from gemini_live_tui.text_safety import MASK
 from tests.live.scripted import Peer, scripted_server
 from tests.live.test_session_scripted import RecordingSleep, make_config, wait_for_event
 
@@ -79,7 +80,7 @@ async def test_frames_both_ways_and_reconnect_decisions_are_logged_masked(tmp_pa
         for line in frames
         if "sessionResumptionUpdate" in line["message"]
     )
-    assert update["newHandle"] == "***"
+    assert update["newHandle"] == MASK
     decisions = [line["decision"] for line in logged if "decision" in line]
     assert any("reconnect attempt 1" in d for d in decisions)
     assert any(d.startswith("connect 2") for d in decisions)

@@ -8,11 +8,19 @@ import os
 import re
 import signal
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 
-async def test_local_server_command_serves_and_stops_on_ctrl_c() -> None:
+@asynccontextmanager
+async def local_server_command(
+    *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``gemini-live local-server --port 0 ARGS`` as a child process, killed if still running."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -20,30 +28,59 @@ async def test_local_server_command_serves_and_stops_on_ctrl_c() -> None:
         "local-server",
         "--port",
         "0",
-        "--key",
-        "cli-key",
-        "--goaway-after",
-        "30",
+        *args,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
-        match = re.search(r"(ws://\S+)", line)
-        assert match, line
-        async with connect(match.group(1), additional_headers={"x-goog-api-key": "cli-key"}) as ws:
-            await ws.send(json.dumps({"setup": {"model": "models/x"}}))
-            assert json.loads(await ws.recv()) == {"setupComplete": {}}
-        process.send_signal(signal.SIGINT)
-        await asyncio.wait_for(process.wait(), timeout=30)
-        assert process.returncode == 0
-        assert "cli-key" not in (await process.stdout.read()).decode()
+        yield process
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def first_url(process: asyncio.subprocess.Process) -> str:
+    """The ws:// URL the command prints on its first line."""
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
+    match = re.search(r"(ws://\S+)", line)
+    assert match, line
+    return match.group(1)
+
+
+async def stop_with_ctrl_c(process: asyncio.subprocess.Process) -> str:
+    """SIGINT, wait for a clean exit, and return what the command printed after its URL."""
+    assert process.stdout is not None
+    process.send_signal(signal.SIGINT)
+    await asyncio.wait_for(process.wait(), timeout=30)
+    assert process.returncode == 0
+    return (await process.stdout.read()).decode()
+
+
+async def test_local_server_command_serves_and_stops_on_ctrl_c() -> None:
+    async with local_server_command("--key", "cli-key", "--goaway-after", "30") as process:
+        url = await first_url(process)
+        async with connect(url, additional_headers={"x-goog-api-key": "cli-key"}) as ws:
+            await ws.send(json.dumps({"setup": {"model": "models/x"}}))
+            assert json.loads(await ws.recv()) == {"setupComplete": {}}
+        assert "cli-key" not in await stop_with_ctrl_c(process)
+
+
+async def test_local_server_takes_its_key_from_the_environment() -> None:
+    async with local_server_command(env={"GEMINI_LIVE_LOCAL_KEY": "env-key-42"}) as process:
+        url = await first_url(process)
+        async with connect(url, additional_headers={"x-goog-api-key": "wrong"}) as ws:
+            await ws.send(json.dumps({"setup": {"model": "models/x"}}))
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        assert closed.value.rcvd is not None and "API key not valid" in closed.value.rcvd.reason
+        headers = {"x-goog-api-key": "env-key-42"}
+        async with connect(url, additional_headers=headers) as ws:
+            await ws.send(json.dumps({"setup": {"model": "models/x"}}))
+            assert json.loads(await ws.recv()) == {"setupComplete": {}}
+        assert "env-key-42" not in await stop_with_ctrl_c(process)
 
 
 async def test_tls_server_command_serves_the_official_sdk_through_ssl_cert_file(
@@ -51,25 +88,9 @@ async def test_tls_server_command_serves_the_official_sdk_through_ssl_cert_file(
 ) -> None:
     import pathlib
 
-    import pytest
-
     genai = pytest.importorskip("google.genai")
     cert = pathlib.Path(str(tmp_path)) / "local.pem"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gemini_live_tui",
-        "local-server",
-        "--port",
-        "0",
-        "--tls",
-        "--cert-file",
-        str(cert),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
+    async with local_server_command("--tls", "--cert-file", str(cert)) as process:
         assert process.stdout is not None
         lines = [
             (await asyncio.wait_for(process.stdout.readline(), timeout=30)).decode()
@@ -91,9 +112,4 @@ async def test_tls_server_command_serves_the_official_sdk_through_ssl_cert_file(
                 if message.server_content and message.server_content.model_turn:
                     text += message.text or ""
         assert text.startswith("You said: over tls")
-        process.send_signal(signal.SIGINT)
-        await asyncio.wait_for(process.wait(), timeout=30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await stop_with_ctrl_c(process)

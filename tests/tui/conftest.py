@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,21 @@ def log_text(app: GeminiLiveApp) -> str:
 
 
 AsyncCheck = Callable[[], Awaitable[None]]
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Put the root logger and the library loggers back as they were (the CLI reconfigures
+    logging for the whole process)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    levels = {n: logging.getLogger(n).level for n in ("websockets", "markdown_it", "asyncio")}
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+        handler.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+    for name, old in levels.items():
+        logging.getLogger(name).setLevel(old)

@@ -3,27 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from gemini_live_tui.cli import _setup_logging, main
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    logging.getLogger("websockets").setLevel(logging.NOTSET)
 
 
 def test_logs_go_to_the_file_with_secrets_masked(tmp_path: Path, restore_logging: None) -> None:

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +15,6 @@ from click.testing import CliRunner
 
 from gemini_live_tui.cli import _setup_logging, main
 from gemini_live_tui.protocol import events
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {n: logging.getLogger(n).level for n in ("websockets", "markdown_it", "asyncio")}
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    for name, old in levels.items():
-        logging.getLogger(name).setLevel(old)
 
 
 def test_debug_keeps_library_noise_at_info(tmp_path: Path, restore_logging: None) -> None:

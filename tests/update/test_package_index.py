@@ -108,8 +108,8 @@ def test_json_that_is_not_pep_691_is_a_clear_error() -> None:
 
 
 def test_mask_url_hides_user_and_password() -> None:
-    assert mask_url("https://user:tok@host/simple") == "https://***@host/simple"
-    assert mask_url("https://TOKEN@host:8080/simple") == "https://***@host:8080/simple"
+    assert mask_url("https://user:tok@host/simple") == "https://********@host/simple"
+    assert mask_url("https://TOKEN@host:8080/simple") == "https://********@host:8080/simple"
     assert mask_url("https://host/simple") == "https://host/simple"
 
 

@@ -131,7 +131,7 @@ def test_token_in_index_url_is_sent_but_never_printed(wheels: Wheels, venv_with:
         assert wrong.returncode == 1
         assert "wrong-token" not in wrong.stdout + wrong.stderr
         assert "answered HTTP 401" in wrong.stderr
-        assert "http://***@127.0.0.1:" in wrong.stderr
+        assert "http://********@127.0.0.1:" in wrong.stderr
 
 
 def test_python_outside_a_virtual_environment_is_refused(index: LocalIndex, tmp_path: Path) -> None:

@@ -138,5 +138,5 @@ def test_compressed_tags_and_error_lines() -> None:
     out = "Looking in indexes: https://u:tok@h/simple\nERROR: No matching distribution\n"
     assert _last_error_line(out) == "ERROR: No matching distribution"
     assert _last_error_line("fetch https://user:tok@host/x failed") == (
-        "fetch https://***@host/x failed"
+        "fetch https://********@host/x failed"
     )
